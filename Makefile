@@ -1,0 +1,43 @@
+# wijkmonitor: two commands on a fresh machine (Python 3.11 and make): `make run`, `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+CONFIG ?= wijkmonitor.toml
+RUN := $(UV) run --frozen
+
+.PHONY: run test lint format bench dagster demo clean env
+
+# uv from PyPI into a private folder when the machine has none: nothing else to install by hand.
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+env: $(UV)
+	$(UV) sync --frozen --python 3.11
+
+run: env
+	$(RUN) wijkmonitor demo init data/landing
+	$(RUN) wijkmonitor build --config $(CONFIG) --offline
+
+test: env
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) dagster definitions validate -m pipelines.definitions
+	$(RUN) pytest
+
+format: env
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+dagster: env
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} ; mkdir -p $$DAGSTER_HOME ; \
+	DAGSTER_HOME=$$DAGSTER_HOME $(RUN) dagster dev -m pipelines.definitions
+
+bench: env
+	$(RUN) python scripts/bench.py
+
+demo: env
+	$(RUN) python scripts/generate_demo.py
+
+clean:
+	rm -rf data .venv .tools .pytest_cache .ruff_cache

@@ -1,0 +1,66 @@
+"""The outcome of checking one input against its contract: what `wijkmonitor validate` prints
+and what `meta_input` and `quarantine_<source>` store."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+
+class InputRejected(ValueError):
+    """A whole input is unusable (unreadable, wrong format, a required key missing).
+
+    The message always names the file and the problem."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: a quarantined row, or a value read as NULL, with its reason.
+
+    `row` is the 1-based data row (header not counted) or None for the file as a whole."""
+
+    row: int | None
+    column: str | None
+    reason: str
+    severity: Literal["rejected", "quarantined", "null", "warning"] = "quarantined"
+
+
+@dataclass
+class ValidationReport:
+    source: str
+    path: str
+    status: Literal["accepted", "rejected"] = "accepted"
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        """The `validate --json` object."""
+        return {
+            "source": self.source,
+            "path": self.path,
+            "status": self.status,
+            "rows_read": self.rows_read,
+            "rows_accepted": self.rows_accepted,
+            "rows_quarantined": self.rows_quarantined,
+            "problems": [
+                {k: v for k, v in asdict(p).items() if k in ("row", "column", "reason")}
+                for p in self.problems
+            ],
+        }
+
+    @classmethod
+    def rejected(cls, source: str, exc: InputRejected) -> ValidationReport:
+        return cls(
+            source=source,
+            path=exc.path,
+            status="rejected",
+            problems=[Problem(None, None, exc.problem, "rejected")],
+        )

@@ -1,0 +1,260 @@
+"""The project's configuration (`wijkmonitor.toml`): loaded, validated and typed in one place.
+
+Every layer may import this module; it knows nothing of the layers themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Table ids of "Kerncijfers wijken en buurten" per year (sources.md section 1a).
+KERNCIJFERS_TABLES: dict[int, str] = {
+    2017: "83765NED",
+    2018: "84286NED",
+    2019: "84583NED",
+    2020: "84799NED",
+    2021: "85039NED",
+    2022: "85318NED",
+    2023: "85618NED",
+    2024: "85984NED",
+}
+
+GEMEENTE_CODE = re.compile(r"^GM\d{4}$")
+AREA_CODE = re.compile(r"^(NL00|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
+
+
+class ConfigError(ValueError):
+    """The config file is missing, unreadable or does not follow the schema."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    landing: Path
+    warehouse: Path
+
+
+@dataclass(frozen=True)
+class CbsSettings:
+    opendata_url: str = "https://opendata.cbs.nl/ODataApi/odata"
+    dataderden_url: str = "https://dataderden.cbs.nl/ODataApi/odata"
+    kerncijfers_tables: dict[int, str] = field(default_factory=lambda: dict(KERNCIJFERS_TABLES))
+    timeout_seconds: float = 60.0
+    retries: int = 4
+    backoff_seconds: float = 2.0
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    min_count: int = 10
+
+
+@dataclass(frozen=True)
+class OwnArea:
+    """A programme or focus area: a set of CBS buurt/wijk codes, or a polygon of its own."""
+
+    code: str
+    name: str
+    areas: tuple[str, ...] = ()
+    polygon: Path | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    indicator: str
+    area: str
+    change_pct: float
+    by_year: int
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    gemeente: str
+    years: tuple[int, ...]
+    baseline_year: int
+    paths: Paths
+    cbs: CbsSettings
+    disclosure: Disclosure
+    programme_area: OwnArea
+    focus_areas: tuple[OwnArea, ...]
+    targets: tuple[Target, ...]
+
+    @property
+    def gemeente_digits(self) -> str:
+        return self.gemeente[2:]
+
+    @property
+    def own_areas(self) -> tuple[OwnArea, ...]:
+        return (self.programme_area, *self.focus_areas)
+
+    def table_for_year(self, year: int) -> str | None:
+        return self.cbs.kerncijfers_tables.get(year)
+
+
+# --- schema -------------------------------------------------------------------------------
+# Each section: key -> (type check, description used in error messages, required?)
+
+_Spec = dict[str, tuple[type | tuple[type, ...], str, bool]]
+
+_TOP: _Spec = {
+    "gemeente": (str, "a CBS gemeente code like 'GM1916'", True),
+    "years": (list, "a list of years", True),
+    "baseline_year": (int, "a year", True),
+    "paths": (dict, "a table", True),
+    "cbs": (dict, "a table", False),
+    "disclosure": (dict, "a table", False),
+    "programme_area": (dict, "a table", True),
+    "focus_areas": (list, "an array of tables ([[focus_areas]])", False),
+    "targets": (list, "an array of tables ([[targets]])", False),
+}
+_PATHS: _Spec = {
+    "landing": (str, "a path", True),
+    "warehouse": (str, "a path", True),
+}
+_CBS: _Spec = {
+    "opendata_url": (str, "a URL", False),
+    "dataderden_url": (str, "a URL", False),
+    "kerncijfers_tables": (dict, "a table of year = table id", False),
+    "timeout_seconds": ((int, float), "a number of seconds", False),
+    "retries": (int, "a whole number", False),
+    "backoff_seconds": ((int, float), "a number of seconds", False),
+}
+_DISCLOSURE: _Spec = {
+    "min_count": (int, "a whole number", False),
+}
+_AREA: _Spec = {
+    "code": (str, "a short code", True),
+    "name": (str, "a name", True),
+    "areas": (list, "a list of CBS buurt or wijk codes", False),
+    "polygon": (str, "a path to a GeoJSON or GeoPackage polygon", False),
+}
+_TARGET: _Spec = {
+    "indicator": (str, "an indicator id", True),
+    "area": (str, "an area code", True),
+    "change_pct": ((int, float), "a percentage", True),
+    "by_year": (int, "a year", True),
+}
+
+
+def _check_section(file: Path, where: str, raw: Any, spec: _Spec) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{file}: '{where}' must be a table, got {type(raw).__name__}")
+    for key in raw:
+        if key not in spec:
+            known = ", ".join(sorted(spec))
+            raise ConfigError(f"{file}: unknown key '{_join(where, key)}' (known here: {known})")
+    for key, (kind, what, required) in spec.items():
+        if key not in raw:
+            if required:
+                raise ConfigError(f"{file}: missing required key '{_join(where, key)}'")
+            continue
+        value = raw[key]
+        # bool is an int in Python; a true/false where a number belongs is still a wrong type.
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise ConfigError(
+                f"{file}: '{_join(where, key)}' must be {what}, got {type(value).__name__} {value!r}"
+            )
+    return raw
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _resolve(base: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base / p).resolve()
+
+
+def _own_area(file: Path, where: str, raw: Any, base: Path) -> OwnArea:
+    sec = _check_section(file, where, raw, _AREA)
+    areas = tuple(sec.get("areas", ()))
+    for code in areas:
+        if not isinstance(code, str) or not AREA_CODE.match(code) or code[:2] not in ("WK", "BU"):
+            raise ConfigError(
+                f"{file}: '{where}.areas' holds {code!r}, which is not a CBS wijk or buurt code"
+            )
+    polygon = sec.get("polygon")
+    if bool(areas) == bool(polygon):
+        raise ConfigError(f"{file}: '{where}' needs exactly one of 'areas' or 'polygon'")
+    return OwnArea(
+        code=sec["code"],
+        name=sec["name"],
+        areas=areas,
+        polygon=_resolve(base, polygon) if polygon else None,
+    )
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a config file; raise ConfigError naming the file and the problem."""
+    file = Path(path).resolve()
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    base = file.parent
+    top = _check_section(file, "", raw, _TOP)
+
+    gemeente = top["gemeente"]
+    if not GEMEENTE_CODE.match(gemeente):
+        raise ConfigError(f"{file}: 'gemeente' must look like 'GM1916', got {gemeente!r}")
+    years = top["years"]
+    if not years or not all(isinstance(y, int) and not isinstance(y, bool) for y in years):
+        raise ConfigError(f"{file}: 'years' must be a non-empty list of whole years, got {years!r}")
+    if top["baseline_year"] not in years:
+        raise ConfigError(f"{file}: 'baseline_year' {top['baseline_year']} is not one of 'years'")
+
+    paths = _check_section(file, "paths", top["paths"], _PATHS)
+    cbs_raw = _check_section(file, "cbs", top.get("cbs", {}), _CBS)
+    tables = dict(KERNCIJFERS_TABLES)
+    for year, table in cbs_raw.get("kerncijfers_tables", {}).items():
+        if not (year.isdigit() and isinstance(table, str)):
+            raise ConfigError(
+                f"{file}: 'cbs.kerncijfers_tables' maps a year to a table id, got {year} = {table!r}"
+            )
+        tables[int(year)] = table
+    cbs = CbsSettings(
+        opendata_url=cbs_raw.get("opendata_url", CbsSettings.opendata_url).rstrip("/"),
+        dataderden_url=cbs_raw.get("dataderden_url", CbsSettings.dataderden_url).rstrip("/"),
+        kerncijfers_tables=tables,
+        timeout_seconds=float(cbs_raw.get("timeout_seconds", CbsSettings.timeout_seconds)),
+        retries=cbs_raw.get("retries", CbsSettings.retries),
+        backoff_seconds=float(cbs_raw.get("backoff_seconds", CbsSettings.backoff_seconds)),
+    )
+    disc = _check_section(file, "disclosure", top.get("disclosure", {}), _DISCLOSURE)
+
+    programme = _own_area(file, "programme_area", top["programme_area"], base)
+    focus = tuple(
+        _own_area(file, f"focus_areas[{i}]", fa, base)
+        for i, fa in enumerate(top.get("focus_areas", []))
+    )
+    codes = [a.code for a in (programme, *focus)]
+    if len(set(codes)) != len(codes):
+        raise ConfigError(f"{file}: programme and focus area codes must be unique, got {codes}")
+    targets = []
+    for i, t in enumerate(top.get("targets", [])):
+        sec = _check_section(file, f"targets[{i}]", t, _TARGET)
+        targets.append(
+            Target(sec["indicator"], sec["area"], float(sec["change_pct"]), sec["by_year"])
+        )
+
+    return Config(
+        path=file,
+        gemeente=gemeente,
+        years=tuple(sorted(set(years))),
+        baseline_year=top["baseline_year"],
+        paths=Paths(
+            landing=_resolve(base, paths["landing"]), warehouse=_resolve(base, paths["warehouse"])
+        ),
+        cbs=cbs,
+        disclosure=Disclosure(min_count=disc.get("min_count", Disclosure.min_count)),
+        programme_area=programme,
+        focus_areas=focus,
+        targets=tuple(targets),
+    )
