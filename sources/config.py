@@ -24,7 +24,7 @@ KERNCIJFERS_TABLES: dict[int, str] = {
 }
 
 GEMEENTE_CODE = re.compile(r"^GM\d{4}$")
-AREA_CODE = re.compile(r"^(NL00|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
+AREA_CODE = re.compile(r"^(?:NL00|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
 
 
 class ConfigError(ValueError):

@@ -1,0 +1,258 @@
+"""Contract and expectations for CBS Kerncijfers wijken en buurten replies.
+
+Splits the rows of a saved table into accepted values (long: area x variable) and
+quarantined rows with their reasons; a reply that cannot be used at all is rejected whole."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from checks.report import InputRejected, Problem, ValidationReport
+from sources.config import AREA_CODE
+from sources.statline import (
+    SavedTable,
+    StatLineReadError,
+    key_stem,
+    read_reply,
+    read_saved_table,
+    sha256_bytes,
+)
+
+SOURCE = "cbs_kerncijfers"
+AREA_KEY = "WijkenEnBuurten"
+LEVEL_BY_PREFIX = {"NL": "land", "GM": "gemeente", "WK": "wijk", "BU": "buurt"}
+LEVEL_BY_SOORTREGIO = {"land": "land", "gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt"}
+# Keys of a TypedDataSet row that are not figures.
+NON_TOPIC_STEMS = {
+    "ID",
+    AREA_KEY,
+    "Gemeentenaam",
+    "SoortRegio",
+    "Codering",
+    "IndelingswijzigingWijkenEnBuurten",
+}
+
+
+@dataclass
+class KerncijfersSplit:
+    table_id: str
+    year: int | None
+    values: pd.DataFrame  # area_code, stem, key, value
+    variables: pd.DataFrame  # stem, key, title, unit, datatype
+    areas: pd.DataFrame  # area_code, area_level, area_name, gemeente_name
+    quarantine: pd.DataFrame  # file, line, area_code, reason
+    rows_read: int
+    rows_accepted: int
+    rows_out_of_scope: int  # other gemeenten' areas, or exact repeats from overlapping queries
+
+    @property
+    def rows_quarantined(self) -> int:
+        return len(self.quarantine)
+
+
+def level_of(code: str) -> str | None:
+    return LEVEL_BY_PREFIX.get(code[:2])
+
+
+def _topics(table: SavedTable) -> dict[str, dict]:
+    """Figure keys with their DataProperties; inferred from the rows when none were saved."""
+    topics = {
+        p["Key"]: p
+        for p in table.data_properties
+        if p.get("odata.type") == "Cbs.OData.Topic" and p.get("Key")
+    }
+    if topics or not table.rows:
+        return topics
+    keys = {k for row in table.rows for k in row}
+    return {k: {"Key": k} for k in sorted(keys) if key_stem(k) not in NON_TOPIC_STEMS}
+
+
+def split_kerncijfers(
+    table: SavedTable, gemeente: str | None = None, year: int | None = None
+) -> KerncijfersSplit:
+    """Apply the contract to a saved table; raise InputRejected if it is unusable whole."""
+    topics = _topics(table)
+    first_keys = set(table.rows[0]) if table.rows else set()
+    values: list[tuple[str, str, str, float | None]] = []
+    areas: dict[str, tuple[str, str | None, str | None]] = {}
+    quarantine: list[tuple[str, int, str | None, str]] = []
+    seen: dict[str, tuple[Path, int, dict]] = {}
+    other = 0
+    names = {
+        str(d.get("Key", "")).strip(): d.get("Title")
+        for d in table.dimension
+        if isinstance(d.get("Key"), str)
+    }
+    for row, (path, line) in zip(table.rows, table.row_files, strict=True):
+        if AREA_KEY not in row:
+            raise InputRejected(path, f"row {line}: required key '{AREA_KEY}' is missing")
+        missing = first_keys - set(row)
+        if missing:
+            raise InputRejected(
+                path, f"row {line}: keys missing that other rows have: {sorted(missing)}"
+            )
+        raw_code = row[AREA_KEY]
+        code = raw_code.strip() if isinstance(raw_code, str) else ""
+        if not AREA_CODE.match(code):
+            quarantine.append(
+                (str(path), line, code or None, f"onbekende gebiedscode {raw_code!r}")
+            )
+            continue
+        if gemeente and code != "NL00" and code[2:6] != gemeente[2:]:
+            other += 1
+            continue
+        if code in seen:
+            first_path, first_line, first_row = seen[code]
+            if _same_figures(row, first_row):
+                other += 1  # the same row again from an overlapping query: not new data
+                continue
+            quarantine.append(
+                (
+                    str(path),
+                    line,
+                    code,
+                    f"dubbele gebiedscode (al in {first_path.name} rij {first_line})",
+                )
+            )
+            continue
+        bad = []
+        row_values = []
+        for key in topics:
+            v = row.get(key)
+            if v is None:
+                row_values.append((code, key_stem(key), key, None))
+            elif isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                if isinstance(v, str) and topics[key].get("Datatype") == "String":
+                    continue
+                bad.append(f"{key}={v!r} is geen getal")
+            else:
+                row_values.append((code, key_stem(key), key, float(v)))
+        if bad:
+            quarantine.append((str(path), line, code, "; ".join(bad)))
+            continue
+        seen[code] = (path, line, row)
+        values.extend(row_values)
+        soort = str(row.get(_key_for(row, "SoortRegio"), "") or "").strip().lower()
+        level = LEVEL_BY_SOORTREGIO.get(soort) or level_of(code)
+        gm_name = row.get(_key_for(row, "Gemeentenaam"))
+        gm_name = gm_name.strip() if isinstance(gm_name, str) else None
+        name = names.get(code)
+        name = name.strip() if isinstance(name, str) else None
+        if name is None and level == "gemeente":
+            name = gm_name
+        if name is None and level == "land":
+            name = "Nederland"
+        areas[code] = (level, name, gm_name)
+
+    variables = pd.DataFrame(
+        [
+            (key_stem(k), k, p.get("Title"), p.get("Unit"), p.get("Datatype"))
+            for k, p in topics.items()
+        ],
+        columns=["stem", "key", "title", "unit", "datatype"],
+    )
+    rows_read = len(table.rows) - other
+    return KerncijfersSplit(
+        table_id=table.table_id,
+        year=year,
+        values=pd.DataFrame(values, columns=["area_code", "stem", "key", "value"]).astype(
+            {"value": "float64"}
+        ),
+        variables=variables,
+        areas=pd.DataFrame(
+            [(c, lv, n, g) for c, (lv, n, g) in areas.items()],
+            columns=["area_code", "area_level", "area_name", "gemeente_name"],
+        ),
+        quarantine=pd.DataFrame(quarantine, columns=["file", "line", "area_code", "reason"]),
+        rows_read=rows_read,
+        rows_accepted=rows_read - len(quarantine),
+        rows_out_of_scope=other,
+    )
+
+
+def _same_figures(a: dict, b: dict) -> bool:
+    return {k: v for k, v in a.items() if k != "ID"} == {k: v for k, v in b.items() if k != "ID"}
+
+
+def _key_for(row: dict, stem: str) -> str:
+    for key in row:
+        if key_stem(key) == stem:
+            return key
+    return stem
+
+
+def kerncijfers_expectations() -> list:
+    """The GX suite on the accepted long values (plus their areas)."""
+    import great_expectations as gx
+
+    return [
+        gx.expectations.ExpectColumnValuesToNotBeNull(column="area_code"),
+        gx.expectations.ExpectColumnValuesToMatchRegex(column="area_code", regex=AREA_CODE.pattern),
+        gx.expectations.ExpectColumnValuesToNotBeNull(column="stem"),
+        gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["area_code", "key"]),
+        # Counts and amounts in this table are never negative; a negative is a marker leaking in.
+        gx.expectations.ExpectColumnValuesToBeBetween(column="value", min_value=0),
+    ]
+
+
+def _single_reply_table(path: Path) -> SavedTable:
+    rows = read_reply(path)
+    return SavedTable(
+        table_id=path.parent.name,
+        snapshot=path.parent,
+        fetched_at=None,
+        synthetic=False,
+        table_info={},
+        data_properties=[],
+        dimension=[],
+        rows=rows,
+        row_files=[(path, i) for i in range(1, len(rows) + 1)],
+        files=[],
+    )
+
+
+def validate_kerncijfers(path: Path | str, gemeente: str | None = None) -> ValidationReport:
+    """Check a saved reply file (a TypedDataSet page) or a whole snapshot folder."""
+    from checks.gx import run_suite
+
+    path = Path(path)
+    try:
+        if path.is_dir():
+            table = read_saved_table(path)
+        else:
+            if not path.exists():
+                raise InputRejected(path, "file not found")
+            table = _single_reply_table(path)
+            if table.rows and AREA_KEY not in set().union(*table.rows):
+                raise InputRejected(path, f"required key '{AREA_KEY}' is missing from every row")
+        split = split_kerncijfers(table, gemeente)
+    except StatLineReadError as exc:
+        return ValidationReport.rejected(SOURCE, InputRejected(exc.path, exc.problem))
+    except InputRejected as exc:
+        return ValidationReport.rejected(SOURCE, exc)
+    report = ValidationReport(
+        source=SOURCE,
+        path=str(path),
+        rows_read=split.rows_read,
+        rows_accepted=split.rows_accepted,
+        rows_quarantined=split.rows_quarantined,
+    )
+    for q in split.quarantine.itertuples():
+        report.problems.append(Problem(int(q.line), AREA_KEY, f"{Path(q.file).name}: {q.reason}"))
+    if not split.values.empty:
+        outcome = run_suite("cbs_kerncijfers", split.values, kerncijfers_expectations())
+        for o in outcome.failed:
+            report.problems.append(
+                Problem(
+                    None, o.column, f"expectation {o.expectation} failed: {o.sample}", "warning"
+                )
+            )
+    return report
+
+
+def file_sha256(path: Path) -> str:
+    return sha256_bytes(path.read_bytes())

@@ -1,0 +1,299 @@
+"""The `wijkmonitor` command: build, validate, demo init, info.
+
+`build` runs the very Dagster definitions the UI shows, in-process, so the two never disagree."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sources.config import ConfigError, load_config
+
+app = typer.Typer(
+    help="wijkmonitor: CBS neighbourhood statistics and municipal data in a checked DuckDB warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+demo_app = typer.Typer(help="The synthetic demo bundle.", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+err = Console(stderr=True)
+out = Console()
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEMO_LANDING = REPO_ROOT / "demo" / "landing"
+ConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", help="Config file (default: ./wijkmonitor.toml).")
+]
+VALIDATORS = ("cbs_kerncijfers", "cbs_kaart")
+
+
+def _config_path(config: Path | None) -> Path:
+    if config is not None:
+        return config
+    env = os.environ.get("WIJKMONITOR_CONFIG")
+    return Path(env) if env else Path("wijkmonitor.toml")
+
+
+def _load(config: Path | None):
+    try:
+        return load_config(_config_path(config))
+    except ConfigError as exc:
+        err.print(f"[red]config error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+class _Progress:
+    """Shows which step runs, by watching the run's events while it executes."""
+
+    def __init__(self, instance, run_id: str) -> None:
+        self.instance, self.run_id = instance, run_id
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        from dagster import DagsterEventType
+
+        seen = 0
+        started: dict[str, float] = {}
+        wanted = {
+            DagsterEventType.STEP_START,
+            DagsterEventType.STEP_SUCCESS,
+            DagsterEventType.STEP_FAILURE,
+            DagsterEventType.STEP_SKIPPED,
+            DagsterEventType.ASSET_CHECK_EVALUATION,
+        }
+        while True:
+            finished = self.done.wait(0.25)
+            try:
+                records = self.instance.all_logs(self.run_id, of_type=wanted)
+            except Exception:  # the ephemeral storage may not exist yet
+                records = []
+            for rec in records[seen:]:
+                ev = rec.dagster_event
+                step = ev.step_key or ""
+                if ev.event_type == DagsterEventType.STEP_START:
+                    started[step] = rec.timestamp
+                    err.print(f"  [cyan]…[/cyan] {step}")
+                elif ev.event_type == DagsterEventType.STEP_SUCCESS:
+                    took = rec.timestamp - started.get(step, rec.timestamp)
+                    err.print(f"  [green]✓[/green] {step} ({took:.1f} s)")
+                elif ev.event_type == DagsterEventType.STEP_FAILURE:
+                    err.print(f"  [red]✗[/red] {step}")
+                elif ev.event_type == DagsterEventType.STEP_SKIPPED:
+                    err.print(f"  [yellow]-[/yellow] {step} skipped")
+                elif ev.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+                    data = ev.event_specific_data
+                    ok = getattr(data, "passed", True)
+                    mark = "[green]✓[/green]" if ok else "[red]✗[/red]"
+                    err.print(f"  {mark} check {data.check_name}")
+            seen = len(records)
+            if finished:
+                return
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join(timeout=5)
+
+
+def run_build(config_path: Path, offline: bool, show_progress: bool = True):
+    """Materialise the whole graph in-process; return Dagster's result."""
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("monthly_build")
+    run_id = str(uuid.uuid4())
+    run_config = {
+        "resources": {
+            "settings": {"config": {"config_path": str(config_path.resolve()), "offline": offline}}
+        },
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+    }
+    with DagsterInstance.ephemeral() as instance:
+        if show_progress:
+            with _Progress(instance, run_id):
+                result = job.execute_in_process(
+                    run_config=run_config, instance=instance, raise_on_error=False, run_id=run_id
+                )
+        else:
+            result = job.execute_in_process(
+                run_config=run_config, instance=instance, raise_on_error=False, run_id=run_id
+            )
+    return result
+
+
+def _failure_messages(result) -> list[str]:
+    messages = []
+    for ev in result.all_events:
+        if ev.is_step_failure:
+            error = ev.event_specific_data.error
+            cause = error
+            while cause.cause is not None:
+                cause = cause.cause
+            messages.append(f"{ev.step_key}: {cause.message.strip()}")
+        elif ev.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = ev.event_specific_data
+            if not data.passed:
+                desc = data.description or ""
+                messages.append(f"check {data.check_name} failed: {desc}")
+    return messages
+
+
+@app.command()
+def build(
+    config: ConfigOption = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Use saved CBS replies only; no network.")
+    ] = False,
+) -> None:
+    """Materialise everything, publish the warehouse, print a summary."""
+    cfg = _load(config)
+    err.print(f"[bold]wijkmonitor build[/bold] {cfg.gemeente} {'(offline)' if offline else ''}")
+    t0 = time.monotonic()
+    result = run_build(cfg.path, offline)
+    if not result.success:
+        err.print("[red]build failed; the published warehouse was not changed.[/red]")
+        for m in _failure_messages(result):
+            err.print(f"  {m}")
+        raise typer.Exit(1)
+    summary = result.output_for_node("published_warehouse")
+    table = Table(title=f"wijkmonitor: {cfg.gemeente} in {time.monotonic() - t0:.1f} s")
+    table.add_column("", style="bold")
+    table.add_column("")
+    table.add_row("warehouse", summary["warehouse"])
+    table.add_row("areas", str(summary["areas"]))
+    table.add_row("years", ", ".join(map(str, summary["years"])))
+    table.add_row("indicators", str(summary["indicators"]))
+    table.add_row("indicator rows", str(summary["fact_rows"]))
+    table.add_row("rows quarantined", str(summary["rows_quarantined"]))
+    if summary["synthetic"]:
+        table.add_row("data", "[yellow]SYNTHETIC DEMO DATA, not CBS figures[/yellow]")
+    out.print(table)
+    for w in summary["warnings"]:
+        err.print(f"[yellow]warning:[/yellow] {w}")
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="The file (or saved reply folder) to check.")],
+    source: Annotated[str, typer.Option("--source", help=f"One of: {', '.join(VALIDATORS)}.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Check one file against its source's contract and expectations; touches no warehouse."""
+    if source not in VALIDATORS:
+        err.print(f"unknown source {source!r}; known: {', '.join(VALIDATORS)}")
+        raise typer.Exit(2)
+    if source == "cbs_kerncijfers":
+        from checks.kerncijfers import validate_kerncijfers
+
+        report = validate_kerncijfers(path)
+    else:
+        from checks.kaart import validate_kaart
+
+        report = validate_kaart(path)
+    if as_json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+    else:
+        colour = "green" if report.status == "accepted" else "red"
+        out.print(f"[{colour}]{report.status}[/{colour}] {report.path} ({source})")
+        out.print(
+            f"rows read {report.rows_read}, accepted {report.rows_accepted}, "
+            f"quarantined {report.rows_quarantined}"
+        )
+        for p in report.problems[:50]:
+            where = f"row {p.row}" if p.row is not None else "file"
+            out.print(f"  {where} {p.column or ''}: {p.reason}")
+        if len(report.problems) > 50:
+            out.print(f"  … and {len(report.problems) - 50} more (use --json)")
+    raise typer.Exit(0 if report.status == "accepted" else 1)
+
+
+@demo_app.command("init")
+def demo_init(
+    directory: Annotated[Path, typer.Argument(help="Landing folder to write the demo into.")],
+) -> None:
+    """Copy the shipped synthetic demo bundle into a landing folder."""
+    if not DEMO_LANDING.is_dir():
+        err.print(f"{DEMO_LANDING}: the demo bundle is missing from this checkout")
+        raise typer.Exit(1)
+    directory.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for src in sorted(DEMO_LANDING.rglob("*")):
+        if src.is_file():
+            dest = directory / src.relative_to(DEMO_LANDING)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dest)
+            n += 1
+    err.print(f"demo bundle (SYNTHETIC data) written to {directory}: {n} files")
+
+
+@app.command()
+def info(config: ConfigOption = None) -> None:
+    """What the published warehouse holds."""
+    from warehouse.build import open_read_only
+
+    cfg = _load(config)
+    try:
+        con = open_read_only(cfg.paths.warehouse)
+    except FileNotFoundError as exc:
+        err.print(str(exc))
+        raise typer.Exit(1) from None
+    with con:
+        run = con.execute(
+            "SELECT run_id, finished_at, status FROM meta_run ORDER BY finished_at DESC LIMIT 1"
+        ).fetchone()
+        synthetic = con.execute("SELECT synthetic FROM meta_config").fetchone()[0]
+        out.print(f"[bold]{cfg.paths.warehouse}[/bold]")
+        if synthetic:
+            out.print("[yellow]SYNTHETIC DEMO DATA: not CBS figures[/yellow]")
+        if run:
+            out.print(f"last run {run[0]} at {run[1]} ({run[2]})")
+        t = Table(title="areas per level")
+        t.add_column("level")
+        t.add_column("areas", justify="right")
+        for level, n in con.execute(
+            "SELECT area_level, count(*) FROM dim_area GROUP BY 1 ORDER BY 2"
+        ).fetchall():
+            t.add_row(level, str(n))
+        out.print(t)
+        t = Table(title="indicators")
+        for col in ("theme", "indicators", "with figures", "years", "rows"):
+            t.add_column(col)
+        for row in con.execute(
+            """
+            SELECT i.theme, count(DISTINCT i.indicator_id),
+                   count(DISTINCT f.indicator_id),
+                   coalesce(min(f.period_year) || '–' || max(f.period_year), ''),
+                   count(f.indicator_id)
+            FROM dim_indicator i LEFT JOIN fact_indicator f USING (indicator_id)
+            GROUP BY 1 ORDER BY 1
+            """
+        ).fetchall():
+            t.add_row(*(str(v) for v in row))
+        out.print(t)
+
+
+def main() -> None:
+    try:
+        app()
+    except BrokenPipeError:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

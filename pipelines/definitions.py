@@ -1,0 +1,594 @@
+"""Dagster definitions: one asset per step of the flow, grouped by layer, GX suites as blocking
+asset checks, and the monthly schedule. Thin wiring: the work happens in the layers."""
+
+import json
+import os
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetSelection,
+    ConfigurableResource,
+    Definitions,
+    MetadataValue,
+    Output,
+    ScheduleDefinition,
+    asset,
+    asset_check,
+    define_asset_job,
+)
+
+from checks.gx import SuiteOutcome, run_suite
+from checks.kaart import kaart_expectations, split_kaart
+from checks.kerncijfers import kerncijfers_expectations, split_kerncijfers
+from checks.report import InputRejected
+from sources.config import Config, load_config
+from sources.kaart import KaartReadError, read_kaart_folder
+from sources.statline import (
+    StatLineClient,
+    StatLineReadError,
+    kerncijfers_queries,
+    latest_snapshot,
+    read_saved_table,
+)
+from transforms.areas import build_area_model
+from transforms.catalogue import load_catalogue
+from transforms.facts import dim_indicator, finish_facts
+from transforms.indicators import cbs_indicator_facts, combine_years
+from warehouse.build import (
+    WarehouseContent,
+    publish_warehouse,
+    remove_stale_staging,
+    staging_path,
+    write_warehouse,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG = os.environ.get("WIJKMONITOR_CONFIG", str(REPO_ROOT / "wijkmonitor.toml"))
+
+
+class WijkmonitorSettings(ConfigurableResource):
+    """Which config file to use, and whether to stay off the network."""
+
+    config_path: str = DEFAULT_CONFIG
+    offline: bool = False
+
+    def load(self) -> Config:
+        return load_config(self.config_path)
+
+
+def is_synthetic(landing: Path) -> bool:
+    return (landing / "SYNTHETIC.json").exists()
+
+
+def markdown_table(frame: pd.DataFrame, rows: int = 10) -> str:
+    head = frame.head(rows)
+    cols = [str(c) for c in head.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in head.itertuples(index=False):
+        lines.append("| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+# --- sources ------------------------------------------------------------------------------
+
+
+@asset(
+    group_name="sources",
+    description="CBS Kerncijfers wijken en buurten per year, as saved replies (fetched unless offline).",
+)
+def cbs_kerncijfers_tables(context: AssetExecutionContext, settings: WijkmonitorSettings):
+    config = settings.load()
+    landing = config.paths.landing / "cbs_kerncijfers"
+    client = StatLineClient(
+        base_url=config.cbs.opendata_url,
+        retries=config.cbs.retries,
+        backoff_seconds=config.cbs.backoff_seconds,
+        timeout_seconds=config.cbs.timeout_seconds,
+        log=context.log.warning,
+    )
+    tables, warnings = {}, []
+    for year in config.years:
+        table_id = config.table_for_year(year)
+        if table_id is None:
+            warnings.append(
+                f"{year}: no Kerncijfers table id known (add it to cbs.kerncijfers_tables)"
+            )
+            continue
+        if settings.offline:
+            snapshot = latest_snapshot(landing, table_id)
+        else:
+            context.log.info(f"fetching {table_id} ({year}) from {config.cbs.opendata_url}")
+            snapshot = client.fetch_table(table_id, kerncijfers_queries(config.gemeente), landing)
+        if snapshot is None:
+            warnings.append(
+                f"{year}: no saved reply of {table_id} under {landing} (run without --offline)"
+            )
+            continue
+        try:
+            tables[year] = read_saved_table(snapshot, table_id)
+        except StatLineReadError as exc:
+            raise InputRejected(exc.path, exc.problem) from None
+    for w in warnings:
+        context.log.warning(w)
+    meta = pd.DataFrame(
+        [
+            {
+                "year": y,
+                "table": t.table_id,
+                "modified": t.modified,
+                "snapshot": t.snapshot.name,
+                "rows": len(t.rows),
+                "files": len(t.files),
+                "sha256 (first file)": t.files[0].sha256[:16] if t.files else "",
+            }
+            for y, t in tables.items()
+        ]
+    )
+    return Output(
+        {"tables": tables, "warnings": warnings},
+        metadata={
+            "tables": len(tables),
+            "rows": int(sum(len(t.rows) for t in tables.values())),
+            "offline": settings.offline,
+            "preview": MetadataValue.md(markdown_table(meta)),
+            "warnings": MetadataValue.json(warnings),
+        },
+    )
+
+
+@asset(
+    group_name="sources",
+    description="Wijk- en buurtkaart files per year from the landing folder (boundaries and attributes).",
+)
+def cbs_kaart_layers(context: AssetExecutionContext, settings: WijkmonitorSettings):
+    config = settings.load()
+    landing = config.paths.landing / "cbs_kaart"
+    layers, warnings = {}, []
+    for year in config.years:
+        folder = landing / str(year)
+        if not folder.is_dir():
+            warnings.append(
+                f"{year}: no kaart files in {folder}; areas of that year have no boundary"
+            )
+            continue
+        try:
+            layers[year] = read_kaart_folder(folder)
+        except KaartReadError as exc:
+            raise InputRejected(
+                getattr(exc, "path", folder), getattr(exc, "problem", str(exc))
+            ) from None
+    for w in warnings:
+        context.log.warning(w)
+    rows = [
+        {
+            "year": y,
+            "file": Path(lay.path).name,
+            "layer": lay.layer,
+            "level": lay.level,
+            "rows": lay.rows_read,
+            "sha256": lay.sha256[:16],
+        }
+        for y, ls in layers.items()
+        for lay in ls
+    ]
+    return Output(
+        {"layers": layers, "warnings": warnings},
+        metadata={
+            "years": len(layers),
+            "layers": len(rows),
+            "preview": MetadataValue.md(markdown_table(pd.DataFrame(rows), 20)),
+            "warnings": MetadataValue.json(warnings),
+        },
+    )
+
+
+# --- checks -------------------------------------------------------------------------------
+
+
+@asset(
+    group_name="checks",
+    description="Kerncijfers rows split by the contract into accepted figures and quarantined rows.",
+)
+def cbs_kerncijfers_checked(
+    context: AssetExecutionContext, settings: WijkmonitorSettings, cbs_kerncijfers_tables
+):
+    config = settings.load()
+    splits = {
+        year: split_kerncijfers(table, config.gemeente, year)
+        for year, table in cbs_kerncijfers_tables["tables"].items()
+    }
+    summary = pd.DataFrame(
+        [
+            {
+                "year": y,
+                "table": s.table_id,
+                "rows_read": s.rows_read,
+                "accepted": s.rows_accepted,
+                "quarantined": s.rows_quarantined,
+                "out of scope": s.rows_out_of_scope,
+            }
+            for y, s in splits.items()
+        ]
+    )
+    return Output(
+        splits,
+        metadata={
+            "rows_accepted": int(summary["accepted"].sum()) if len(summary) else 0,
+            "rows_quarantined": int(summary["quarantined"].sum()) if len(summary) else 0,
+            "preview": MetadataValue.md(markdown_table(summary)),
+        },
+    )
+
+
+@asset(
+    group_name="checks",
+    description="Kaart rows split by the contract into accepted areas and quarantined rows.",
+)
+def cbs_kaart_checked(cbs_kaart_layers):
+    layers, quarantine = {}, []
+    for year, ls in cbs_kaart_layers["layers"].items():
+        kept = []
+        for layer in ls:
+            accepted, rejected = split_kaart(layer)
+            kept.append(replace(layer, frame=accepted))
+            if len(rejected):
+                quarantine.append(rejected.assign(file=str(layer.path), year=year))
+        layers[year] = kept
+    q = (
+        pd.concat(quarantine, ignore_index=True)
+        if quarantine
+        else pd.DataFrame(columns=["line", "area_code", "reason", "file", "year"])
+    )
+    return Output(
+        {"layers": layers, "quarantine": q},
+        metadata={"rows_quarantined": len(q), "preview": MetadataValue.md(markdown_table(q))},
+    )
+
+
+def _check_result(outcomes: list[SuiteOutcome]) -> AssetCheckResult:
+    failed = [o for o in outcomes if not o.success]
+    return AssetCheckResult(
+        passed=not failed,
+        severity=AssetCheckSeverity.ERROR,
+        description="; ".join(o.summary() for o in failed) or "all expectations met",
+        metadata={
+            "suites": len(outcomes),
+            "failed": MetadataValue.json([o.summary() for o in failed]),
+        },
+    )
+
+
+@asset_check(
+    asset=cbs_kerncijfers_checked,
+    blocking=True,
+    description="Great Expectations suite on the accepted Kerncijfers figures of every year.",
+)
+def kerncijfers_expectations_met(cbs_kerncijfers_checked):
+    outcomes = [
+        run_suite(f"cbs_kerncijfers_{year}", split.values, kerncijfers_expectations())
+        for year, split in cbs_kerncijfers_checked.items()
+        if len(split.values)
+    ]
+    return _check_result(outcomes)
+
+
+@asset_check(
+    asset=cbs_kaart_checked,
+    blocking=True,
+    description="Great Expectations suite on the accepted kaart rows of every file and layer.",
+)
+def kaart_expectations_met(cbs_kaart_checked):
+    outcomes = [
+        run_suite(
+            f"cbs_kaart_{year}_{layer.level}",
+            pd.DataFrame(layer.frame.drop(columns="geometry", errors="ignore")),
+            kaart_expectations(layer.level, list(layer.frame.columns)),
+        )
+        for year, ls in cbs_kaart_checked["layers"].items()
+        for layer in ls
+        if len(layer.frame)
+    ]
+    return _check_result(outcomes)
+
+
+# --- transforms ---------------------------------------------------------------------------
+
+
+@asset(
+    group_name="transforms",
+    description="All areas: CBS areas with boundaries, programme and focus areas with their members; coverage gaps.",
+)
+def area_model(
+    context: AssetExecutionContext,
+    settings: WijkmonitorSettings,
+    cbs_kerncijfers_checked,
+    cbs_kaart_checked,
+):
+    config = settings.load()
+    combined = combine_years(list(cbs_kerncijfers_checked.values()))
+    model = build_area_model(
+        config, combined["areas"], cbs_kaart_checked["layers"], is_synthetic(config.paths.landing)
+    )
+    gaps = model.coverage
+    if len(gaps):
+        context.log.warning(
+            f"{len(gaps)} area-years with statistics but no boundary, or the other way round"
+        )
+    counts = model.dim_area["area_level"].value_counts().to_dict()
+    return Output(
+        model,
+        metadata={
+            "areas": len(model.dim_area),
+            "per level": MetadataValue.json({k: int(v) for k, v in counts.items()}),
+            "coverage gaps": len(gaps),
+            "preview": MetadataValue.md(
+                markdown_table(model.dim_area.drop(columns="geometry_wkb"), 15)
+            ),
+        },
+    )
+
+
+@asset(
+    group_name="transforms",
+    description="CBS-based indicators for every area and year, as the catalogue defines them.",
+)
+def cbs_indicator_facts_table(cbs_kerncijfers_checked, area_model):
+    combined = combine_years(list(cbs_kerncijfers_checked.values()))
+    facts = cbs_indicator_facts(combined, area_model.own_members, load_catalogue())
+    df = facts.to_pandas()
+    return Output(
+        facts,
+        metadata={
+            "rows": len(df),
+            "suppressed": int(df["suppressed"].sum()),
+            "preview": MetadataValue.md(markdown_table(df[df["area_code"].str.len() < 6], 15)),
+        },
+    )
+
+
+# --- warehouse ----------------------------------------------------------------------------
+
+
+@asset(
+    group_name="warehouse",
+    description="The DuckDB warehouse, built in a new file and published with an atomic rename.",
+)
+def published_warehouse(
+    context: AssetExecutionContext,
+    settings: WijkmonitorSettings,
+    cbs_kerncijfers_tables,
+    cbs_kerncijfers_checked,
+    cbs_kaart_layers,
+    cbs_kaart_checked,
+    area_model,
+    cbs_indicator_facts_table,
+):
+    config = settings.load()
+    started = datetime.now(UTC)
+    run_id = context.run_id or uuid.uuid4().hex
+    synthetic = is_synthetic(config.paths.landing)
+    catalogue = load_catalogue()
+
+    tables = cbs_kerncijfers_tables["tables"]
+    versions = {y: [f"{t.table_id}@{t.modified or t.snapshot.name}"] for y, t in tables.items()}
+    facts = finish_facts(cbs_indicator_facts_table, catalogue, versions, synthetic, run_id)
+    combined = combine_years(list(cbs_kerncijfers_checked.values()))
+
+    inputs, quarantine_k, checks_rows = [], [], []
+    for year, split in cbs_kerncijfers_checked.items():
+        t = tables[year]
+        inputs.append(
+            {
+                "run_id": run_id,
+                "source": "cbs_kerncijfers",
+                "input_id": f"{t.table_id}@{t.modified or t.snapshot.name}",
+                "path": str(t.snapshot),
+                "period_year": year,
+                "table_id": t.table_id,
+                "modified": t.modified,
+                "fetched_at": t.fetched_at,
+                "sha256": _combined_sha(f.sha256 for f in t.files),
+                "rows_read": split.rows_read,
+                "rows_accepted": split.rows_accepted,
+                "rows_quarantined": split.rows_quarantined,
+                "rows_out_of_scope": split.rows_out_of_scope,
+                "synthetic": synthetic or t.synthetic,
+                "status": "accepted",
+            }
+        )
+        quarantine_k.append(split.quarantine.assign(run_id=run_id))
+    kq = cbs_kaart_checked["quarantine"]
+    for year, ls in cbs_kaart_layers["layers"].items():
+        for layer in ls:
+            q = kq[(kq["file"] == str(layer.path))] if len(kq) else kq
+            inputs.append(
+                {
+                    "run_id": run_id,
+                    "source": "cbs_kaart",
+                    "input_id": f"{Path(layer.path).name}:{layer.layer or layer.level}",
+                    "path": str(layer.path),
+                    "period_year": year,
+                    "table_id": None,
+                    "modified": None,
+                    "fetched_at": None,
+                    "sha256": layer.sha256,
+                    "rows_read": layer.rows_read,
+                    "rows_accepted": layer.rows_read - len(q),
+                    "rows_quarantined": len(q),
+                    "rows_out_of_scope": 0,
+                    "synthetic": synthetic,
+                    "status": "accepted",
+                }
+            )
+    for year, split in cbs_kerncijfers_checked.items():
+        if len(split.values):
+            outcome = run_suite(f"cbs_kerncijfers_{year}", split.values, kerncijfers_expectations())
+            checks_rows += [
+                {
+                    "run_id": run_id,
+                    "source": "cbs_kerncijfers",
+                    "input_id": f"{split.table_id}",
+                    "expectation": o.expectation,
+                    "column_name": o.column,
+                    "success": o.success,
+                    "unexpected_count": o.unexpected_count,
+                    "sample": json.dumps(o.sample),
+                }
+                for o in outcome.outcomes
+            ]
+
+    warnings = list(cbs_kerncijfers_tables["warnings"]) + list(cbs_kaart_layers["warnings"])
+    gaps = area_model.coverage
+    if len(gaps):
+        warnings.append(
+            f"{len(gaps)} area-years with statistics but no boundary or a boundary but no statistics (see meta_area_coverage)"
+        )
+    quarantined = sum(i["rows_quarantined"] for i in inputs)
+    dim_area = area_model.dim_area.assign(geometry_crs="EPSG:28992")
+    gemeente_name = dim_area.loc[dim_area["area_code"] == config.gemeente, "area_name"]
+    content = WarehouseContent(
+        config={
+            "gemeente": config.gemeente,
+            "gemeente_name": gemeente_name.iloc[0] if len(gemeente_name) else None,
+            "baseline_year": config.baseline_year,
+            "years": list(config.years),
+            "min_count": config.disclosure.min_count,
+            "config_path": str(config.path),
+            "synthetic": synthetic,
+        },
+        run={
+            "run_id": run_id,
+            "started_at": started,
+            "finished_at": datetime.now(UTC),
+            "status": "success",
+            "offline": settings.offline,
+            "config_path": str(config.path),
+            "areas": len(dim_area),
+            "years": sorted({int(y) for y in facts["period_year"]}),
+            "indicators": int(facts["indicator_id"].nunique()),
+            "fact_rows": len(facts),
+            "rows_read": sum(i["rows_read"] for i in inputs),
+            "rows_quarantined": quarantined,
+            "warnings": warnings,
+            "steps": json.dumps(_step_timings(context)),
+        },
+        dim_area=dim_area,
+        dim_indicator=dim_indicator(catalogue, facts),
+        dim_target=pd.DataFrame(
+            [
+                {
+                    "indicator_id": t.indicator,
+                    "area_code": t.area,
+                    "change_pct": t.change_pct,
+                    "by_year": t.by_year,
+                }
+                for t in config.targets
+            ],
+            columns=["indicator_id", "area_code", "change_pct", "by_year"],
+        ),
+        facts=facts,
+        meta_input=pd.DataFrame(inputs),
+        meta_check=pd.DataFrame(checks_rows),
+        coverage=gaps,
+        raw={
+            "cbs_kerncijfers": combined["values"],
+            "cbs_variables": combined["variables"],
+        },
+        quarantine={
+            "cbs_kerncijfers": pd.concat(quarantine_k, ignore_index=True)
+            if quarantine_k
+            else pd.DataFrame(),
+            "cbs_kaart": kq.assign(run_id=run_id)[["run_id", "file", "line", "area_code", "reason"]]
+            if len(kq)
+            else pd.DataFrame(),
+        },
+    )
+    target = config.paths.warehouse
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in remove_stale_staging(target):
+        context.log.warning(f"removed a staging file left by a build that died: {stale}")
+    staging = staging_path(target, run_id)
+    try:
+        write_warehouse(staging, content, previous=target)
+        publish_warehouse(staging, target)
+    finally:
+        if staging.exists():
+            staging.unlink()
+    summary = {
+        "warehouse": str(target),
+        "areas": len(dim_area),
+        "years": content.run["years"],
+        "indicators": content.run["indicators"],
+        "fact_rows": len(facts),
+        "rows_quarantined": quarantined,
+        "synthetic": synthetic,
+        "warnings": warnings,
+    }
+    return Output(
+        summary,
+        metadata={
+            "path": MetadataValue.path(str(target)),
+            "areas": len(dim_area),
+            "fact_rows": len(facts),
+            "rows_quarantined": quarantined,
+            "synthetic": synthetic,
+            "warnings": MetadataValue.json(warnings),
+        },
+    )
+
+
+def _combined_sha(hashes) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for x in hashes:
+        h.update(x.encode())
+    return h.hexdigest()
+
+
+def _step_timings(context: AssetExecutionContext) -> dict:
+    try:
+        stats = context.instance.get_run_step_stats(context.run_id)
+    except Exception:  # timings are a nicety; never fail a build over them
+        return {}
+    return {
+        s.step_key: round((s.end_time or 0) - (s.start_time or 0), 3)
+        for s in stats
+        if s.start_time and s.end_time
+    }
+
+
+ASSETS = [
+    cbs_kerncijfers_tables,
+    cbs_kaart_layers,
+    cbs_kerncijfers_checked,
+    cbs_kaart_checked,
+    area_model,
+    cbs_indicator_facts_table,
+    published_warehouse,
+]
+ASSET_CHECKS = [kerncijfers_expectations_met, kaart_expectations_met]
+
+monthly_build_job = define_asset_job("monthly_build", selection=AssetSelection.all())
+monthly_schedule = ScheduleDefinition(
+    name="monthly_build_schedule",
+    job=monthly_build_job,
+    cron_schedule="0 6 1 * *",
+    execution_timezone="Europe/Amsterdam",
+    description="The whole graph at 06:00 Amsterdam time on the 1st of every month.",
+)
+
+defs = Definitions(
+    assets=ASSETS,
+    asset_checks=ASSET_CHECKS,
+    jobs=[monthly_build_job],
+    schedules=[monthly_schedule],
+    resources={"settings": WijkmonitorSettings()},
+)

@@ -1,0 +1,339 @@
+"""CBS StatLine OData v3: fetch a table's replies into the landing folder, and read them back.
+
+The network sits behind one seam, `Transport`; everything else works on saved replies, so a
+later run (and every test) can work offline. Replies are saved byte for byte as received."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote, urlencode
+
+SNAPSHOT_FORMAT = "%Y%m%dT%H%M%SZ"
+_SNAPSHOT_NAME = re.compile(r"^\d{8}T\d{6}Z")
+_PAGE_FILE = re.compile(r"^(?P<set>[A-Za-z]+)(?:_(?P<query>[a-z]+))?_p(?P<page>\d{3})\.json$")
+
+
+class StatLineError(RuntimeError):
+    """Fetching from StatLine failed for good (after retries, or a 4xx)."""
+
+
+class TransientHttpError(StatLineError):
+    """A failure worth retrying: timeout, connection reset, 5xx, a reply cut short."""
+
+
+class StatLineReadError(ValueError):
+    """A saved reply cannot be used; the message names the file and the problem."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+class Transport(Protocol):
+    """The one seam to the network: GET a URL, return the body bytes."""
+
+    def get(self, url: str, timeout: float) -> bytes: ...
+
+
+class RequestsTransport:
+    """HTTP over `requests`; maps failures onto transient / permanent errors."""
+
+    def __init__(self) -> None:
+        import requests
+
+        self._requests = requests
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = "wijkmonitor (+https://github.com/wijkmonitor)"
+        self._session.headers["Accept"] = "application/json"
+
+    def get(self, url: str, timeout: float) -> bytes:
+        req = self._requests
+        try:
+            resp = self._session.get(url, timeout=timeout)
+        except (req.Timeout, req.ConnectionError) as exc:
+            raise TransientHttpError(f"GET {url}: {type(exc).__name__}: {exc}") from exc
+        except req.RequestException as exc:
+            raise StatLineError(f"GET {url}: {exc}") from exc
+        if resp.status_code >= 500 or resp.status_code == 429:
+            raise TransientHttpError(f"GET {url}: HTTP {resp.status_code}")
+        if resp.status_code >= 400:
+            raise StatLineError(f"GET {url}: HTTP {resp.status_code}: {resp.text[:200]}")
+        try:
+            return resp.content
+        except (req.ConnectionError, req.exceptions.ChunkedEncodingError) as exc:
+            raise TransientHttpError(f"GET {url}: reply cut short: {exc}") from exc
+
+
+def pad_code(code: str) -> str:
+    """StatLine keys are right-padded with spaces to 10 characters."""
+    return code.ljust(10)
+
+
+@dataclass(frozen=True)
+class Query:
+    """One entity set request of a table, saved as `<entity_set>[_<name>]_pNNN.json`."""
+
+    entity_set: str
+    name: str | None = None
+    filter: str | None = None
+
+    def url(self, base_url: str, table_id: str) -> str:
+        params = {"$format": "json"}
+        if self.filter:
+            params = {"$filter": self.filter, **params}
+        return f"{base_url}/{table_id}/{self.entity_set}?{urlencode(params, quote_via=quote)}"
+
+    def file_name(self, page: int) -> str:
+        middle = f"_{self.name}" if self.name else ""
+        return f"{self.entity_set}{middle}_p{page:03d}.json"
+
+
+def kerncijfers_queries(gemeente: str) -> list[Query]:
+    """What one Kerncijfers table is asked for: its metadata, and the gemeente's areas plus
+    the national total (the API refuses unfiltered queries over 10,000 rows)."""
+    digits = gemeente[2:]
+    return [
+        Query("TableInfos"),
+        Query("DataProperties"),
+        Query("WijkenEnBuurten", "gemeente", f"substring(Key,2,4) eq '{digits}'"),
+        Query("WijkenEnBuurten", "land", f"Key eq '{pad_code('NL00')}'"),
+        Query("TypedDataSet", "gemeente", f"substring(WijkenEnBuurten,2,4) eq '{digits}'"),
+        Query("TypedDataSet", "land", f"WijkenEnBuurten eq '{pad_code('NL00')}'"),
+    ]
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class StatLineClient:
+    """Fetches StatLine tables with paging and retries, saving every reply as received."""
+
+    base_url: str
+    transport: Transport = field(default_factory=RequestsTransport)
+    retries: int = 4
+    backoff_seconds: float = 2.0
+    timeout_seconds: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+    log: Callable[[str], None] = lambda message: None
+
+    def _get_json(self, url: str) -> tuple[bytes, dict[str, Any]]:
+        attempt = 0
+        while True:
+            try:
+                body = self.transport.get(url, self.timeout_seconds)
+                try:
+                    doc = json.loads(body)
+                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    raise TransientHttpError(
+                        f"GET {url}: reply is not complete JSON ({exc})"
+                    ) from exc
+                if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
+                    raise StatLineError(f"GET {url}: reply has no 'value' list")
+                return body, doc
+            except TransientHttpError as exc:
+                if attempt >= self.retries:
+                    raise StatLineError(f"{exc} (gave up after {attempt + 1} attempts)") from exc
+                wait = self.backoff_seconds * (2**attempt)
+                self.log(f"{exc}; retrying in {wait:.1f} s")
+                self.sleep(wait)
+                attempt += 1
+
+    def pages(self, url: str) -> Iterator[tuple[str, bytes, dict[str, Any]]]:
+        """Every page of a query, following `odata.nextLink` until it is absent."""
+        seen: set[str] = set()
+        while url:
+            if url in seen:
+                raise StatLineError(f"GET {url}: odata.nextLink loops back to a page already read")
+            seen.add(url)
+            body, doc = self._get_json(url)
+            yield url, body, doc
+            url = doc.get("odata.nextLink") or ""
+
+    def fetch_table(
+        self, table_id: str, queries: list[Query], landing_dir: Path, now: datetime | None = None
+    ) -> Path:
+        """Fetch all queries of a table into a new snapshot folder; return that folder.
+
+        The folder is written under a temporary name and renamed when complete, so a crash
+        never leaves a snapshot that looks complete."""
+        now = now or datetime.now(UTC)
+        snapshot = landing_dir / table_id / now.strftime(SNAPSHOT_FORMAT)
+        partial = snapshot.with_name(snapshot.name + ".partial")
+        partial.mkdir(parents=True, exist_ok=True)
+        files = []
+        for query in queries:
+            for page_no, (url, body, _doc) in enumerate(
+                self.pages(query.url(self.base_url, table_id)), start=1
+            ):
+                name = query.file_name(page_no)
+                (partial / name).write_bytes(body)
+                files.append({"file": name, "url": url, "sha256": sha256_bytes(body)})
+        manifest = {
+            "table_id": table_id,
+            "base_url": self.base_url,
+            "fetched_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "synthetic": False,
+            "files": files,
+        }
+        (partial / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        partial.rename(snapshot)
+        return snapshot
+
+
+# --- reading saved replies ------------------------------------------------------------------
+
+
+@dataclass
+class SavedFile:
+    path: Path
+    sha256: str
+    entity_set: str
+    query: str | None
+    rows: int
+
+
+@dataclass
+class SavedTable:
+    """One snapshot of one table, read from the landing folder."""
+
+    table_id: str
+    snapshot: Path
+    fetched_at: str | None
+    synthetic: bool
+    table_info: dict[str, Any]
+    data_properties: list[dict[str, Any]]
+    dimension: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    row_files: list[tuple[Path, int]]  # per data row: file and 1-based row within that file
+    files: list[SavedFile]
+
+    @property
+    def modified(self) -> str | None:
+        return self.table_info.get("Modified")
+
+    @property
+    def title(self) -> str | None:
+        return self.table_info.get("Title")
+
+
+def read_reply(path: Path) -> list[dict[str, Any]]:
+    """The `value` rows of one saved reply; StatLineReadError if it is not a usable reply."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise StatLineReadError(path, f"cannot read the file: {exc.strerror}") from exc
+    if not raw.strip():
+        raise StatLineReadError(path, "the file is empty")
+    try:
+        doc = json.loads(raw)
+    except UnicodeDecodeError:
+        raise StatLineReadError(path, "not a StatLine reply: the file is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise StatLineReadError(
+            path, f"broken JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    if not isinstance(doc, dict) or "value" not in doc:
+        raise StatLineReadError(path, "not a StatLine reply: required key 'value' is missing")
+    if not isinstance(doc["value"], list) or not all(isinstance(r, dict) for r in doc["value"]):
+        raise StatLineReadError(path, "'value' must be a list of objects")
+    return doc["value"]
+
+
+def snapshots(landing_dir: Path, table_id: str) -> list[Path]:
+    """Complete snapshots of a table, oldest first."""
+    folder = landing_dir / table_id
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_dir() and _SNAPSHOT_NAME.match(p.name) and not p.name.endswith(".partial")
+    )
+
+
+def latest_snapshot(landing_dir: Path, table_id: str) -> Path | None:
+    found = snapshots(landing_dir, table_id)
+    return found[-1] if found else None
+
+
+def _page_files(snapshot: Path) -> list[tuple[Path, str, str | None, int]]:
+    manifest = snapshot / "manifest.json"
+    if manifest.exists():
+        try:
+            names = [f["file"] for f in json.loads(manifest.read_text("utf-8"))["files"]]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise StatLineReadError(manifest, f"broken manifest: {exc}") from None
+    else:
+        names = sorted(p.name for p in snapshot.glob("*.json"))
+    out = []
+    for name in names:
+        m = _PAGE_FILE.match(name)
+        if m:
+            out.append((snapshot / name, m["set"], m["query"], int(m["page"])))
+    return out
+
+
+def read_saved_table(snapshot: Path, table_id: str | None = None) -> SavedTable:
+    """Read every saved reply of a snapshot folder."""
+    manifest_path = snapshot / "manifest.json"
+    manifest: dict[str, Any] = {}
+    if manifest_path.exists():
+        try:
+            manifest = json.loads(manifest_path.read_text("utf-8"))
+        except json.JSONDecodeError as exc:
+            raise StatLineReadError(manifest_path, f"broken JSON: {exc.msg}") from None
+    table_id = table_id or manifest.get("table_id") or snapshot.parent.name
+    info: dict[str, Any] = {}
+    props: list[dict[str, Any]] = []
+    dimension: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    row_files: list[tuple[Path, int]] = []
+    files: list[SavedFile] = []
+    for path, entity_set, query, _page in _page_files(snapshot):
+        value = read_reply(path)
+        files.append(
+            SavedFile(path, sha256_bytes(path.read_bytes()), entity_set, query, len(value))
+        )
+        if entity_set == "TableInfos":
+            info = value[0] if value else {}
+        elif entity_set == "DataProperties":
+            props.extend(value)
+        elif entity_set == "TypedDataSet":
+            rows.extend(value)
+            row_files.extend((path, i) for i in range(1, len(value) + 1))
+        else:
+            dimension.extend(value)
+    if not any(f.entity_set == "TypedDataSet" for f in files):
+        raise StatLineReadError(snapshot, "no saved TypedDataSet reply in this folder")
+    return SavedTable(
+        table_id=table_id,
+        snapshot=snapshot,
+        fetched_at=manifest.get("fetched_at"),
+        synthetic=bool(manifest.get("synthetic")) or bool(info.get("Synthetic")),
+        table_info=info,
+        data_properties=props,
+        dimension=dimension,
+        rows=rows,
+        row_files=row_files,
+        files=files,
+    )
+
+
+_SUFFIX = re.compile(r"^(?P<stem>.+?)_(?P<n>\d+)$")
+
+
+def key_stem(key: str) -> str:
+    """`HuishoudensTotaal_28` -> `HuishoudensTotaal`; the suffix is a per-year column number."""
+    m = _SUFFIX.match(key)
+    return m["stem"] if m else key

@@ -1,0 +1,138 @@
+"""The indicator catalogue (`catalogue.toml`): loaded, checked, and turned into the rows of
+`dim_indicator` and the formula terms the indicator SQL evaluates."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+CATALOGUE_FILE = Path(__file__).with_name("catalogue.toml")
+FORMULAS = {"count", "ratio", "weighted", "municipal"}
+THEMES = {"context", "financien", "leefomgeving", "werk", "school", "veiligheid"}
+DIRECTIONS = {"hoger is beter", "lager is beter", "neutraal"}
+PERIOD_TYPES = {"kalenderjaar", "schooljaar"}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    theme: str
+    name: str
+    definition: str
+    unit: str
+    numerator: str
+    denominator: str
+    source: str
+    direction: str
+    period_type: str
+    disclosure_rule: str
+    formula: str
+    numerator_vars: tuple[str, ...] = ()
+    denominator_vars: tuple[str, ...] = ()
+    variable: str | None = None
+    weight_vars: tuple[str, ...] = ()
+    scale: float = 1.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def from_cbs(self) -> bool:
+        return self.formula in ("count", "ratio", "weighted")
+
+    def terms(self) -> list[tuple[str, str]]:
+        """(role, CBS stem) pairs: num, den, val, w."""
+        out = [("num", s) for s in self.numerator_vars]
+        out += [("den", s) for s in self.denominator_vars]
+        if self.variable:
+            out.append(("val", self.variable))
+        out += [("w", s) for s in self.weight_vars]
+        return out
+
+
+class CatalogueError(ValueError):
+    pass
+
+
+@cache
+def load_catalogue(path: Path = CATALOGUE_FILE) -> tuple[Indicator, ...]:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for i, entry in enumerate(raw.get("indicator", [])):
+        where = f"{path}: indicator #{i + 1} ({entry.get('id', '?')})"
+        try:
+            ind = Indicator(
+                **{
+                    k: tuple(v) if isinstance(v, list) else v
+                    for k, v in entry.items()
+                    if k in Indicator.__dataclass_fields__
+                }
+            )
+        except TypeError as exc:
+            raise CatalogueError(f"{where}: {exc}") from None
+        unknown = set(entry) - set(Indicator.__dataclass_fields__)
+        if unknown:
+            raise CatalogueError(f"{where}: unknown keys {sorted(unknown)}")
+        checks = [
+            (ind.formula in FORMULAS, f"formula must be one of {sorted(FORMULAS)}"),
+            (ind.theme in THEMES, f"theme must be one of {sorted(THEMES)}"),
+            (ind.direction in DIRECTIONS, f"direction must be one of {sorted(DIRECTIONS)}"),
+            (ind.period_type in PERIOD_TYPES, f"period_type must be one of {sorted(PERIOD_TYPES)}"),
+            (ind.formula != "count" or bool(ind.numerator_vars), "count needs numerator_vars"),
+            (
+                ind.formula != "ratio" or (bool(ind.numerator_vars) and bool(ind.denominator_vars)),
+                "ratio needs numerator_vars and denominator_vars",
+            ),
+            (
+                ind.formula != "weighted" or (bool(ind.variable) and bool(ind.weight_vars)),
+                "weighted needs variable and weight_vars",
+            ),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise CatalogueError(f"{where}: {message}")
+        out.append(ind)
+    ids = [i.id for i in out]
+    if len(set(ids)) != len(ids):
+        raise CatalogueError(f"{path}: duplicate indicator ids")
+    return tuple(out)
+
+
+def indicator_frame(catalogue: tuple[Indicator, ...]) -> pd.DataFrame:
+    """The rows of `dim_indicator`."""
+    return pd.DataFrame(
+        [
+            {
+                "indicator_id": i.id,
+                "theme": i.theme,
+                "name": i.name,
+                "definition": i.definition,
+                "unit": i.unit,
+                "numerator": i.numerator or None,
+                "denominator": i.denominator or None,
+                "source": i.source,
+                "direction": i.direction,
+                "period_type": i.period_type,
+                "disclosure_rule": i.disclosure_rule,
+                "formula": i.formula,
+                "cbs_variables": ", ".join(s for _, s in i.terms()) or None,
+                "sort_order": n,
+            }
+            for n, i in enumerate(catalogue, start=1)
+        ]
+    )
+
+
+def term_frame(catalogue: tuple[Indicator, ...]) -> pd.DataFrame:
+    """indicator_id, formula, scale, role, stem: what the indicator SQL evaluates."""
+    return pd.DataFrame(
+        [
+            (i.id, i.formula, float(i.scale), role, stem)
+            for i in catalogue
+            if i.from_cbs
+            for role, stem in i.terms()
+        ],
+        columns=["indicator_id", "formula", "scale", "role", "stem"],
+    )

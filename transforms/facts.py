@@ -1,0 +1,43 @@
+"""Finish indicator facts for the warehouse: period labels, provenance, run id, and the
+indicator catalogue rows with whether the warehouse holds figures for each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import pyarrow as pa
+
+from transforms.catalogue import Indicator, indicator_frame
+
+
+def period_label(period_type: str, year: int) -> str:
+    """Calendar years are `2022`; school years start on 1 August and read `2022/2023`."""
+    return f"{year}/{year + 1}" if period_type == "schooljaar" else str(year)
+
+
+def finish_facts(
+    facts: pa.Table,
+    catalogue: Sequence[Indicator],
+    input_versions: dict[int, list[str]],
+    synthetic: bool,
+    run_id: str,
+) -> pd.DataFrame:
+    df = facts.to_pandas()
+    period_type = {i.id: i.period_type for i in catalogue}
+    df["period_label"] = [
+        period_label(period_type[i], int(y))
+        for i, y in zip(df["indicator_id"], df["period_year"], strict=True)
+    ]
+    df["partial"] = False
+    df["synthetic"] = synthetic
+    df["input_versions"] = [list(input_versions.get(int(y), [])) for y in df["period_year"]]
+    df["run_id"] = run_id
+    return df
+
+
+def dim_indicator(catalogue: Sequence[Indicator], facts: pd.DataFrame) -> pd.DataFrame:
+    frame = indicator_frame(tuple(catalogue))
+    have = set(facts["indicator_id"].unique()) if len(facts) else set()
+    frame["available"] = frame["indicator_id"].isin(have)
+    return frame

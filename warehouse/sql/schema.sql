@@ -1,0 +1,236 @@
+-- The analysts' contract: tables and views of the published warehouse, each with a comment.
+-- Schema raw is restricted: figures and rows exactly as read, before indicators; person-level
+-- municipal data lives only here.
+CREATE SCHEMA raw;
+
+CREATE TABLE meta_config (
+    gemeente VARCHAR NOT NULL,
+    gemeente_name VARCHAR,
+    baseline_year INTEGER NOT NULL,
+    years INTEGER[] NOT NULL,
+    min_count INTEGER NOT NULL,
+    config_path VARCHAR,
+    synthetic BOOLEAN NOT NULL
+);
+COMMENT ON TABLE meta_config IS 'De instellingen waarmee dit warehouse is gebouwd: gemeente, jaren, basisjaar (nulmeting), drempel voor kleine aantallen, en of het synthetische demodata zijn.';
+
+CREATE TABLE dim_area (
+    area_code VARCHAR PRIMARY KEY,
+    area_name VARCHAR NOT NULL,
+    area_level VARCHAR NOT NULL CHECK (area_level IN ('land', 'gemeente', 'programme', 'focus', 'wijk', 'buurt')),
+    parent_code VARCHAR,
+    gemeente_code VARCHAR,
+    geo_year INTEGER,
+    first_year INTEGER,
+    last_year INTEGER,
+    has_statistics BOOLEAN NOT NULL,
+    has_boundary BOOLEAN NOT NULL,
+    members VARCHAR,
+    synthetic BOOLEAN NOT NULL,
+    geometry_wkb BLOB,
+    geometry_crs VARCHAR
+);
+COMMENT ON TABLE dim_area IS 'Alle gebieden: Nederland (NL00), de gemeente (GM), wijken (WK), buurten (BU), het programmagebied (programme) en de focusgebieden (focus) onder hun eigen code. geo_year = het jaar van de indeling/grens; members = de CBS-gebieden waaruit een eigen gebied is opgebouwd; geometry_wkb = grens als WKB in geometry_crs (RD New); synthetic = demodata.';
+COMMENT ON COLUMN dim_area.area_level IS 'land | gemeente | programme | focus | wijk | buurt';
+COMMENT ON COLUMN dim_area.synthetic IS 'TRUE: synthetische demodata, geen echte cijfers of grenzen.';
+
+CREATE TABLE dim_indicator (
+    indicator_id VARCHAR PRIMARY KEY,
+    theme VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    definition VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL,
+    numerator VARCHAR,
+    denominator VARCHAR,
+    source VARCHAR NOT NULL,
+    direction VARCHAR NOT NULL,
+    period_type VARCHAR NOT NULL,
+    disclosure_rule VARCHAR NOT NULL,
+    formula VARCHAR NOT NULL,
+    cbs_variables VARCHAR,
+    sort_order INTEGER NOT NULL,
+    available BOOLEAN NOT NULL
+);
+COMMENT ON TABLE dim_indicator IS 'De indicatorencatalogus: naam, definitie, eenheid, teller en noemer, bron, richting (hoger/lager is beter), periodetype en onthullingsregel. available = er zijn cijfers voor in dit warehouse.';
+
+CREATE TABLE dim_target (
+    indicator_id VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    change_pct DOUBLE NOT NULL,
+    by_year INTEGER NOT NULL
+);
+COMMENT ON TABLE dim_target IS 'Doelen uit de configuratie: indicator, gebied, gewenste verandering in procenten ten opzichte van het basisjaar, en het jaar waarin dat bereikt moet zijn.';
+
+CREATE TABLE fact_indicator (
+    indicator_id VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    period_year INTEGER NOT NULL,
+    period_label VARCHAR NOT NULL,
+    value DOUBLE,
+    numerator DOUBLE,
+    denominator DOUBLE,
+    suppressed BOOLEAN NOT NULL,
+    suppression_reason VARCHAR,
+    is_estimate BOOLEAN NOT NULL,
+    partial BOOLEAN NOT NULL,
+    synthetic BOOLEAN NOT NULL,
+    input_versions VARCHAR[] NOT NULL,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (indicator_id, area_code, period_year)
+);
+COMMENT ON TABLE fact_indicator IS 'Een rij per indicator x gebied x periode: waarde, teller, noemer, of de cel is onderdrukt en waarom (bron geheim, geen bron dit jaar, kleine aantallen), of het een schatting is (eigen gebied op basis van een CBS-gemiddelde of -percentage), de invoerversies en de run.';
+
+CREATE TABLE meta_run (
+    run_id VARCHAR PRIMARY KEY,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    status VARCHAR NOT NULL,
+    offline BOOLEAN NOT NULL,
+    config_path VARCHAR,
+    areas INTEGER,
+    years INTEGER[],
+    indicators INTEGER,
+    fact_rows INTEGER,
+    rows_read BIGINT,
+    rows_quarantined BIGINT,
+    warnings VARCHAR[],
+    steps JSON
+);
+COMMENT ON TABLE meta_run IS 'Elke run die dit warehouse publiceerde (en de eerdere): wanneer, met welke status, wat er gelezen en in quarantaine gezet is, waarschuwingen, en de duur per stap.';
+
+CREATE TABLE meta_input (
+    run_id VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    input_id VARCHAR NOT NULL,
+    path VARCHAR,
+    period_year INTEGER,
+    table_id VARCHAR,
+    modified VARCHAR,
+    fetched_at VARCHAR,
+    sha256 VARCHAR NOT NULL,
+    rows_read BIGINT NOT NULL,
+    rows_accepted BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    rows_out_of_scope BIGINT NOT NULL,
+    synthetic BOOLEAN NOT NULL,
+    status VARCHAR NOT NULL,
+    checks VARCHAR,
+    CHECK (rows_read = rows_accepted + rows_quarantined)
+);
+COMMENT ON TABLE meta_input IS 'Elk invoerbestand en elke CBS-tabelversie die een run las: pad, sha256, CBS Modified, rijen gelezen = geaccepteerd + quarantaine (rijen van andere gemeenten apart geteld), en de uitkomst van de controles.';
+
+CREATE TABLE meta_check (
+    run_id VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    input_id VARCHAR,
+    expectation VARCHAR NOT NULL,
+    column_name VARCHAR,
+    success BOOLEAN NOT NULL,
+    unexpected_count BIGINT,
+    sample VARCHAR
+);
+COMMENT ON TABLE meta_check IS 'Uitkomsten van de Great Expectations-controles per bron en invoer in deze run.';
+
+CREATE TABLE meta_area_coverage (
+    geo_year INTEGER NOT NULL,
+    area_code VARCHAR NOT NULL,
+    area_level VARCHAR,
+    in_statistics BOOLEAN NOT NULL,
+    has_boundary BOOLEAN NOT NULL
+);
+COMMENT ON TABLE meta_area_coverage IS 'Gebieden met cijfers maar zonder grens, of met een grens maar zonder cijfers, per jaar. Ze blijven in het warehouse; dit is de melding.';
+
+CREATE TABLE quarantine_cbs_kerncijfers (
+    run_id VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    line INTEGER,
+    area_code VARCHAR,
+    reason VARCHAR NOT NULL
+);
+COMMENT ON TABLE quarantine_cbs_kerncijfers IS 'Rijen uit CBS-antwoorden die niet door het contract kwamen (onbekende of dubbele gebiedscode, geen getal), met bestand, rijnummer en reden.';
+
+CREATE TABLE quarantine_cbs_kaart (
+    run_id VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    line INTEGER,
+    area_code VARCHAR,
+    reason VARCHAR NOT NULL
+);
+COMMENT ON TABLE quarantine_cbs_kaart IS 'Rijen uit wijk- en buurtkaartbestanden die niet door het contract kwamen, met bestand, rijnummer en reden.';
+
+CREATE TABLE raw.cbs_kerncijfers (
+    period_year INTEGER NOT NULL,
+    table_id VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    stem VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    value DOUBLE
+);
+COMMENT ON TABLE raw.cbs_kerncijfers IS 'Alle geaccepteerde CBS-cijfers, lang: jaar, tabel, gebied, variabele (stam zonder jaarnummer en de volledige sleutel), waarde (NULL = geheim bij CBS).';
+
+CREATE TABLE raw.cbs_variables (
+    period_year INTEGER NOT NULL,
+    table_id VARCHAR NOT NULL,
+    stem VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    title VARCHAR,
+    unit VARCHAR,
+    datatype VARCHAR
+);
+COMMENT ON TABLE raw.cbs_variables IS 'De variabelen van elke CBS-tabel (uit DataProperties): stam, sleutel van dat jaar, titel, eenheid.';
+
+CREATE VIEW indicators AS
+SELECT f.indicator_id, i.theme, i.name, i.unit,
+       f.area_code, a.area_name, a.area_level, a.parent_code,
+       f.period_year, f.period_label,
+       f.value, f.numerator, f.denominator,
+       f.suppressed, f.suppression_reason, f.is_estimate, f.partial,
+       f.synthetic OR a.synthetic AS synthetic,
+       i.direction, i.source,
+       c.baseline_year,
+       b.value AS baseline_value,
+       CASE WHEN NOT f.suppressed AND NOT b.suppressed THEN f.value - b.value END AS change_since_baseline,
+       CASE WHEN NOT f.suppressed AND NOT b.suppressed AND b.value <> 0
+            THEN 100 * (f.value - b.value) / b.value END AS change_pct_since_baseline,
+       f.run_id
+FROM fact_indicator f
+JOIN dim_indicator i USING (indicator_id)
+JOIN dim_area a USING (area_code)
+CROSS JOIN meta_config c
+LEFT JOIN fact_indicator b
+       ON b.indicator_id = f.indicator_id AND b.area_code = f.area_code
+      AND b.period_year = c.baseline_year AND NOT b.partial;
+COMMENT ON VIEW indicators IS 'Ingang voor analisten: een rij per indicator x gebied x jaar met naam, eenheid, gebied, waarde, teller, noemer, onderdrukking en reden, schatting, synthetisch, en de verandering ten opzichte van het basisjaar (baseline_year).';
+
+CREATE VIEW indicator_targets AS
+WITH latest AS (
+    SELECT indicator_id, area_code, max(period_year) AS latest_year
+    FROM fact_indicator WHERE NOT suppressed AND NOT partial
+    GROUP BY ALL
+)
+SELECT t.indicator_id, t.area_code, t.change_pct AS target_change_pct, t.by_year,
+       c.baseline_year,
+       b.value AS baseline_value,
+       b.value * (1 + t.change_pct / 100) AS target_value,
+       l.latest_year,
+       f.value AS latest_value,
+       b.value + (b.value * t.change_pct / 100)
+           * (l.latest_year - c.baseline_year) / (t.by_year - c.baseline_year) AS path_value,
+       CASE WHEN f.value IS NULL OR b.value IS NULL THEN NULL
+            WHEN t.change_pct < 0 THEN f.value <= b.value + (b.value * t.change_pct / 100)
+                 * (l.latest_year - c.baseline_year) / (t.by_year - c.baseline_year)
+            ELSE f.value >= b.value + (b.value * t.change_pct / 100)
+                 * (l.latest_year - c.baseline_year) / (t.by_year - c.baseline_year)
+       END AS on_track,
+       CASE WHEN b.value IS NULL THEN 'geen waarde in het basisjaar'
+            WHEN f.value IS NULL THEN 'geen recente waarde' END AS note
+FROM dim_target t
+CROSS JOIN meta_config c
+LEFT JOIN fact_indicator b
+       ON b.indicator_id = t.indicator_id AND b.area_code = t.area_code
+      AND b.period_year = c.baseline_year AND NOT b.suppressed
+LEFT JOIN latest l ON l.indicator_id = t.indicator_id AND l.area_code = t.area_code
+LEFT JOIN fact_indicator f
+       ON f.indicator_id = t.indicator_id AND f.area_code = t.area_code
+      AND f.period_year = l.latest_year;
+COMMENT ON VIEW indicator_targets IS 'Doelen en voortgang: waarde in het basisjaar, doelwaarde, laatste waarde, de waarde op de rechte lijn van basisjaar naar doeljaar (path_value) en of het gebied op koers ligt (on_track).';
