@@ -27,8 +27,8 @@ app = typer.Typer(
 )
 demo_app = typer.Typer(help="The synthetic demo bundle.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_LANDING = REPO_ROOT / "demo" / "landing"
