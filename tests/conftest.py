@@ -1,0 +1,41 @@
+"""Shared fixtures: a demo landing folder and a warehouse built from it (once per session)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_LANDING = REPO / "demo" / "landing"
+
+
+def write_demo_config(folder: Path, **overrides: str) -> Path:
+    """The shipped config, with landing and warehouse moved into `folder`."""
+    text = (REPO / "wijkmonitor.toml").read_text(encoding="utf-8")
+    text = text.replace('landing = "data/landing"', 'landing = "landing"')
+    text = text.replace('warehouse = "data/warehouse.duckdb"', 'warehouse = "out/warehouse.duckdb"')
+    for old, new in overrides.items():
+        text = text.replace(old, new)
+    cfg = folder / "wijkmonitor.toml"
+    cfg.write_text(text, encoding="utf-8")
+    return cfg
+
+
+def demo_workspace(folder: Path) -> Path:
+    """A folder with a copy of the demo landing and a config pointing at it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(DEMO_LANDING, folder / "landing")
+    return write_demo_config(folder)
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory):
+    """(config path, warehouse path) of a warehouse built offline from the demo bundle."""
+    from pipelines.cli import run_build
+
+    cfg = demo_workspace(tmp_path_factory.mktemp("demo"))
+    result = run_build(cfg, offline=True, show_progress=False)
+    assert result.success
+    return cfg, cfg.parent / "out" / "warehouse.duckdb"

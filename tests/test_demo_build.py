@@ -1,0 +1,188 @@
+"""The warehouse built from the demo bundle: every CBS indicator for all six kinds of area, and
+own areas equal to sums worked out here from the demo replies themselves."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import DEMO_LANDING
+
+CBS_INDICATORS = {
+    "context.inwoners",
+    "context.pct_0_15",
+    "context.pct_65plus",
+    "context.pct_eenpersoonshh",
+    "financien.gem_inkomen_per_inwoner",
+    "financien.pct_hh_laag_inkomen",
+    "financien.pct_hh_sociaal_minimum",
+    "leefomgeving.pct_corporatiewoningen",
+    "leefomgeving.gem_woz",
+    "werk.bijstand_cbs_per_1000",
+    "werk.ww_per_1000",
+}
+TABLES = {
+    2019: "84583NED",
+    2020: "84799NED",
+    2021: "85039NED",
+    2022: "85318NED",
+    2023: "85618NED",
+    2024: "85984NED",
+}
+
+
+def served_figures(year: int) -> dict[str, dict[str, float | None]]:
+    """area code -> stem -> value, read straight from the demo's saved replies."""
+    folder = next((DEMO_LANDING / "cbs_kerncijfers" / TABLES[year]).iterdir())
+    out: dict[str, dict] = defaultdict(dict)
+    for page in sorted(folder.glob("TypedDataSet_*_p*.json")):
+        for row in json.loads(page.read_text("utf-8"))["value"]:
+            code = row["WijkenEnBuurten"].strip()
+            for key, value in row.items():
+                stem = key.rsplit("_", 1)[0] if key[-1].isdigit() else key
+                out[code][stem] = value
+    return out
+
+
+@pytest.fixture(scope="module")
+def con(demo_build):
+    _, warehouse = demo_build
+    with duckdb.connect(str(warehouse), read_only=True) as c:
+        yield c
+
+
+def value(con, indicator, area, year):
+    return con.execute(
+        "SELECT value FROM indicators WHERE indicator_id = ? AND area_code = ? AND period_year = ?",
+        [indicator, area, year],
+    ).fetchone()[0]
+
+
+def test_every_cbs_indicator_for_all_six_kinds_of_area_and_years(con):
+    rows = con.execute(
+        """SELECT indicator_id, area_level, count(DISTINCT period_year)
+           FROM indicators WHERE NOT suppressed GROUP BY ALL"""
+    ).fetchall()
+    levels = {"buurt", "wijk", "focus", "programme", "gemeente", "land"}
+    years = {(i, lv): n for i, lv, n in rows}
+    for ind in CBS_INDICATORS:
+        for lv in levels:
+            assert years.get((ind, lv), 0) >= 5, (ind, lv)
+    assert {
+        r[0] for r in con.execute("SELECT DISTINCT period_year FROM indicators").fetchall()
+    } == set(TABLES)
+
+
+def test_focus_and_programme_areas_are_sums_of_their_parts(con):
+    for year in (2020, 2023):
+        f = served_figures(year)
+        ph = [f["BU19160201"], f["BU19160202"]]
+        ln = [f["WK191602"], f["WK191603"], f["WK191606"]]
+        for parts, code in ((ph, "PH"), (ln, "LN")):
+            inw = sum(p["AantalInwoners"] for p in parts)
+            assert value(con, "context.inwoners", code, year) == inw
+            k1564 = sum(p["k_15Tot25Jaar"] + p["k_25Tot45Jaar"] + p["k_45Tot65Jaar"] for p in parts)
+            bij = sum(p["PersonenPerSoortUitkeringBijstand"] for p in parts)
+            assert value(con, "werk.bijstand_cbs_per_1000", code, year) == pytest.approx(
+                bij / k1564 * 1000
+            )
+            hh = sum(p["HuishoudensTotaal"] for p in parts)
+            een = sum(p["Eenpersoonshuishoudens"] for p in parts)
+            assert value(con, "context.pct_eenpersoonshh", code, year) == pytest.approx(
+                een / hh * 100
+            )
+            won = sum(p["Woningvoorraad"] for p in parts)
+            woz = sum(p["GemiddeldeWoningwaarde"] * p["Woningvoorraad"] for p in parts) / won
+            assert value(con, "leefomgeving.gem_woz", code, year) == pytest.approx(woz)
+        # CBS areas are taken as published, not re-summed from their buurten.
+        assert value(con, "context.inwoners", "WK191602", year) == f["WK191602"]["AantalInwoners"]
+        assert (
+            value(con, "leefomgeving.gem_woz", "GM1916", year)
+            == f["GM1916"]["GemiddeldeWoningwaarde"]
+        )
+        assert value(con, "context.inwoners", "NL00", year) == f["NL00"]["AantalInwoners"]
+
+
+def test_change_since_baseline(con):
+    f20, f23 = served_figures(2020), served_figures(2023)
+    base, now = f20["GM1916"]["AantalInwoners"], f23["GM1916"]["AantalInwoners"]
+    change, pct, base_year = con.execute(
+        """SELECT change_since_baseline, change_pct_since_baseline, baseline_year FROM indicators
+           WHERE indicator_id = 'context.inwoners' AND area_code = 'GM1916' AND period_year = 2023"""
+    ).fetchone()
+    assert base_year == 2020
+    assert change == now - base
+    assert pct == pytest.approx((now - base) / base * 100)
+
+
+def test_income_missing_from_the_2024_table_says_so(con):
+    reason = con.execute(
+        """SELECT DISTINCT suppression_reason FROM indicators
+           WHERE indicator_id = 'financien.gem_inkomen_per_inwoner' AND period_year = 2024"""
+    ).fetchall()
+    assert reason == [("geen bron dit jaar",)]
+
+
+def test_cbs_secrets_stay_secret(con):
+    f = served_figures(2023)
+    secret = [c for c, v in f.items() if c.startswith("BU") and v["GemiddeldeWoningwaarde"] is None]
+    assert secret, "the demo has a buurt whose WOZ is suppressed"
+    got = con.execute(
+        "SELECT value, suppressed, suppression_reason FROM indicators "
+        "WHERE indicator_id = 'leefomgeving.gem_woz' AND area_code = ? AND period_year = 2023",
+        [secret[0]],
+    ).fetchone()
+    assert got == (None, True, "bron geheim")
+
+
+def test_everything_is_marked_synthetic(con):
+    assert con.execute("SELECT bool_and(synthetic) FROM dim_area").fetchone()[0] is True
+    assert con.execute("SELECT bool_and(synthetic) FROM indicators").fetchone()[0] is True
+    assert con.execute("SELECT synthetic FROM meta_config").fetchone()[0] is True
+
+
+def test_own_areas_carry_their_code_level_and_geometry(con):
+    rows = dict(
+        (code, (level, members, geom is not None))
+        for code, level, members, geom in con.execute(
+            "SELECT area_code, area_level, members, geometry_wkb FROM dim_area WHERE area_level IN ('programme', 'focus')"
+        ).fetchall()
+    )
+    assert rows["LN"] == ("programme", "WK191602, WK191603, WK191606", True)
+    assert rows["PH"] == ("focus", "BU19160201, BU19160202", True)
+    assert rows["DHN"][0] == "focus"
+
+
+def test_catalogue_and_comments(con):
+    n, with_def = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE length(definition) > 20) FROM dim_indicator"
+    ).fetchone()
+    assert n == with_def == 26
+    uncommented = con.execute(
+        """SELECT table_name FROM duckdb_tables() WHERE comment IS NULL AND database_name = current_database()
+           UNION ALL
+           SELECT view_name FROM duckdb_views() WHERE NOT internal AND comment IS NULL AND database_name = current_database()"""
+    ).fetchall()
+    assert uncommented == []
+
+
+def test_meta_records_inputs_with_balanced_counts(con):
+    rows = con.execute(
+        "SELECT source, count(*), bool_and(rows_read = rows_accepted + rows_quarantined) FROM meta_input GROUP BY 1"
+    ).fetchall()
+    got = {s: (n, ok) for s, n, ok in rows}
+    assert got["cbs_kerncijfers"] == (6, True)
+    assert got["cbs_kaart"][1] is True
+    status, years = con.execute("SELECT status, years FROM meta_run").fetchone()
+    assert status == "success" and years == sorted(TABLES)
+
+
+def test_warehouse_opens_read_only(demo_build):
+    _, warehouse = demo_build
+    with duckdb.connect(str(warehouse), read_only=True) as c, pytest.raises(duckdb.Error):
+        c.execute("DELETE FROM fact_indicator")
+    assert Path(warehouse).exists()
