@@ -1,0 +1,56 @@
+"""The real Dagster `Definitions`: they load, the schedule is monthly at 06:00 Amsterdam time,
+GX checks block, and the whole graph materialises into a temporary folder."""
+
+from __future__ import annotations
+
+import duckdb
+from dagster import AssetKey, DagsterInstance, materialize
+
+from pipelines.definitions import ASSET_CHECKS, ASSETS, WijkmonitorSettings, defs
+from tests.conftest import demo_workspace
+
+
+def test_definitions_load_with_groups_by_layer():
+    graph = defs.resolve_asset_graph()
+    groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups == {
+        "cbs_kerncijfers_tables": "sources",
+        "cbs_kaart_layers": "sources",
+        "cbs_kerncijfers_checked": "checks",
+        "cbs_kaart_checked": "checks",
+        "area_model": "transforms",
+        "cbs_indicator_facts_table": "transforms",
+        "published_warehouse": "warehouse",
+    }
+
+
+def test_monthly_schedule_covers_the_whole_graph():
+    schedule = defs.resolve_schedule_def("monthly_build_schedule")
+    assert schedule.cron_schedule == "0 6 1 * *"
+    assert schedule.execution_timezone == "Europe/Amsterdam"
+    job = defs.resolve_job_def(schedule.job_name)
+    assert len(job.asset_layer.selected_asset_keys) == len(ASSETS)
+
+
+def test_expectation_checks_are_blocking():
+    specs = {spec.name: spec for check in ASSET_CHECKS for spec in check.check_specs}
+    assert set(specs) == {"kerncijfers_expectations_met", "kaart_expectations_met"}
+    assert all(spec.blocking for spec in specs.values())
+    assert specs["kaart_expectations_met"].asset_key == AssetKey("cbs_kaart_checked")
+
+
+def test_whole_graph_materialises_into_a_temporary_folder(tmp_path):
+    cfg = demo_workspace(tmp_path)
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [*ASSETS, *ASSET_CHECKS],
+            resources={"settings": WijkmonitorSettings(config_path=str(cfg), offline=True)},
+            instance=instance,
+        )
+    assert result.success
+    materialised = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialised == {a.key.to_user_string() for a in ASSETS}
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {"kerncijfers_expectations_met": True, "kaart_expectations_met": True}
+    with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(DISTINCT area_level) FROM indicators").fetchone()[0] == 6

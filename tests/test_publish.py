@@ -1,0 +1,66 @@
+"""Publication is atomic: a failed build leaves the published warehouse as it was, a reader
+holding the old file keeps consistent data, and stale staging files are cleaned up."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from pipelines.cli import _failure_messages, run_build
+from tests.conftest import demo_workspace
+from warehouse.build import remove_stale_staging
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_build_failing_half_way_leaves_the_published_warehouse_untouched(tmp_path):
+    cfg = demo_workspace(tmp_path)
+    assert run_build(cfg, offline=True, show_progress=False).success
+    warehouse = tmp_path / "out" / "warehouse.duckdb"
+    before = sha(warehouse)
+    # Break one saved reply of one year: the build gets as far as reading it, then stops.
+    page = next((tmp_path / "landing" / "cbs_kerncijfers" / "85618NED").glob("*/TypedDataSet_gemeente_p002.json"))
+    page.write_text(page.read_text("utf-8")[:500], encoding="utf-8")
+    with duckdb.connect(str(warehouse), read_only=True) as reader:
+        n_before = reader.execute("SELECT count(*) FROM fact_indicator").fetchone()[0]
+        result = run_build(cfg, offline=True, show_progress=False)
+        assert not result.success
+        assert reader.execute("SELECT count(*) FROM fact_indicator").fetchone()[0] == n_before
+    messages = " ".join(_failure_messages(result))
+    assert str(page) in messages and "broken JSON" in messages
+    assert sha(warehouse) == before
+    assert [p.name for p in warehouse.parent.iterdir()] == ["warehouse.duckdb"]
+
+
+def test_cli_build_failure_exits_1_and_says_the_warehouse_is_unchanged(tmp_path):
+    cfg = demo_workspace(tmp_path)
+    (tmp_path / "landing" / "cbs_kerncijfers" / "84583NED").joinpath(
+        "20250601T000000Z", "TableInfos_p001.json"
+    ).write_bytes(b"\x00\x01binary")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "build", "--config", str(cfg), "--offline"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 1
+    assert "TableInfos_p001.json" in proc.stderr
+    assert "published warehouse was not changed" in proc.stderr
+    assert not (tmp_path / "out" / "warehouse.duckdb").exists()
+
+
+def test_staging_files_of_dead_builds_are_removed(tmp_path):
+    target = tmp_path / "warehouse.duckdb"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".warehouse.duckdb.tmp-{dead.pid}-abc"
+    mine = tmp_path / f".warehouse.duckdb.tmp-{os.getpid()}-def"
+    stale.write_bytes(b"x")
+    mine.write_bytes(b"x")
+    assert remove_stale_staging(target) == [stale]
+    assert mine.exists() and not stale.exists()
