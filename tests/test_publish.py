@@ -26,7 +26,11 @@ def test_a_build_failing_half_way_leaves_the_published_warehouse_untouched(tmp_p
     warehouse = tmp_path / "out" / "warehouse.duckdb"
     before = sha(warehouse)
     # Break one saved reply of one year: the build gets as far as reading it, then stops.
-    page = next((tmp_path / "landing" / "cbs_kerncijfers" / "85618NED").glob("*/TypedDataSet_gemeente_p002.json"))
+    page = next(
+        (tmp_path / "landing" / "cbs_kerncijfers" / "85618NED").glob(
+            "*/TypedDataSet_gemeente_p002.json"
+        )
+    )
     page.write_text(page.read_text("utf-8")[:500], encoding="utf-8")
     with duckdb.connect(str(warehouse), read_only=True) as reader:
         n_before = reader.execute("SELECT count(*) FROM fact_indicator").fetchone()[0]
@@ -46,7 +50,9 @@ def test_cli_build_failure_exits_1_and_says_the_warehouse_is_unchanged(tmp_path)
     ).write_bytes(b"\x00\x01binary")
     proc = subprocess.run(
         [sys.executable, "-m", "pipelines.cli", "build", "--config", str(cfg), "--offline"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 1
     assert "TableInfos_p001.json" in proc.stderr
