@@ -37,7 +37,8 @@ PERCENTAGE_PREFIX = "percentage_"
 def kaart_expectations(level: str, columns: Iterable[str] | None = None) -> list:
     """The GX expectations for one layer of `level`.
 
-    Always: area_code not null, well-formed and unique; gemeente_code well-formed; every row of
+    Always: area_code not null, well-formed and unique (per `geo_year` when the frame stacks
+    several years); gemeente_code well-formed; every row of
     the layer's level. With `columns` (the frame's columns): the counts in COUNT_COLUMNS >= 0
     and every `percentage_*` column between 0 and 100, for those present. Fresh objects on
     every call (GX will not add one expectation object to two suites)."""
@@ -49,7 +50,11 @@ def kaart_expectations(level: str, columns: Iterable[str] | None = None) -> list
     expectations: list = [
         gxe.ExpectColumnValuesToNotBeNull(column="area_code"),
         gxe.ExpectColumnValuesToMatchRegex(column="area_code", regex=AREA_CODE.pattern),
-        gxe.ExpectColumnValuesToBeUnique(column="area_code"),
+        (
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=["geo_year", "area_code"])
+            if "geo_year" in present
+            else gxe.ExpectColumnValuesToBeUnique(column="area_code")
+        ),
         gxe.ExpectColumnValuesToMatchRegex(column="gemeente_code", regex=GEMEENTE_CODE.pattern),
         gxe.ExpectColumnValuesToBeInSet(column="level", value_set=[level]),
     ]
@@ -167,3 +172,25 @@ def _suite_problems(layer: KaartLayer, accepted: pd.DataFrame, label: str) -> li
         )
         for o in outcome.failed
     ]
+
+
+def kaart_suites(layers_by_year: dict[int, list[KaartLayer]]) -> list:
+    """One GX suite per level over the accepted rows of every year (stacked with `geo_year`):
+    a few suites instead of one per file keeps the check fast."""
+    by_level: dict[str, list[pd.DataFrame]] = {}
+    for year, layers in layers_by_year.items():
+        for layer in layers:
+            frame = layer.frame
+            if isinstance(frame, gpd.GeoDataFrame):
+                frame = frame.drop(columns=frame.geometry.name)
+            if len(frame):
+                by_level.setdefault(layer.level, []).append(
+                    pd.DataFrame(frame).assign(geo_year=year)
+                )
+    outcomes = []
+    for level, frames in by_level.items():
+        stacked = pd.concat(frames, ignore_index=True)
+        outcomes.append(
+            run_suite(f"{SOURCE}_{level}", stacked, kaart_expectations(level, stacked.columns))
+        )
+    return outcomes

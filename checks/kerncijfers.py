@@ -19,7 +19,6 @@ from sources.statline import (
     key_stem,
     read_reply,
     read_saved_table,
-    sha256_bytes,
 )
 
 SOURCE = "cbs_kerncijfers"
@@ -186,14 +185,16 @@ def _key_for(row: dict, stem: str) -> str:
 
 
 def kerncijfers_expectations() -> list:
-    """The GX suite on the accepted long values (plus their areas)."""
+    """The GX suite on the accepted long values (`period_year` added, several years stacked)."""
     import great_expectations as gx
 
     return [
         gx.expectations.ExpectColumnValuesToNotBeNull(column="area_code"),
         gx.expectations.ExpectColumnValuesToMatchRegex(column="area_code", regex=AREA_CODE.pattern),
         gx.expectations.ExpectColumnValuesToNotBeNull(column="stem"),
-        gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["area_code", "key"]),
+        gx.expectations.ExpectCompoundColumnsToBeUnique(
+            column_list=["period_year", "area_code", "key"]
+        ),
         # Counts and amounts in this table are never negative; a negative is a marker leaking in.
         gx.expectations.ExpectColumnValuesToBeBetween(column="value", min_value=0),
     ]
@@ -244,7 +245,7 @@ def validate_kerncijfers(path: Path | str, gemeente: str | None = None) -> Valid
     for q in split.quarantine.itertuples():
         report.problems.append(Problem(int(q.line), AREA_KEY, f"{Path(q.file).name}: {q.reason}"))
     if not split.values.empty:
-        outcome = run_suite("cbs_kerncijfers", split.values, kerncijfers_expectations())
+        outcome = run_suite(SOURCE, split.values.assign(period_year=0), kerncijfers_expectations())
         for o in outcome.failed:
             report.problems.append(
                 Problem(
@@ -254,5 +255,11 @@ def validate_kerncijfers(path: Path | str, gemeente: str | None = None) -> Valid
     return report
 
 
-def file_sha256(path: Path) -> str:
-    return sha256_bytes(path.read_bytes())
+def kerncijfers_suite(splits: dict[int, KerncijfersSplit]):
+    """The GX suite over the accepted figures of every year at once."""
+    from checks.gx import run_suite
+
+    frames = [s.values.assign(period_year=year) for year, s in splits.items() if len(s.values)]
+    if not frames:
+        return []
+    return [run_suite(SOURCE, pd.concat(frames, ignore_index=True), kerncijfers_expectations())]

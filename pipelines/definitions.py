@@ -24,9 +24,9 @@ from dagster import (
     define_asset_job,
 )
 
-from checks.gx import SuiteOutcome, run_suite
-from checks.kaart import kaart_expectations, split_kaart
-from checks.kerncijfers import kerncijfers_expectations, split_kerncijfers
+from checks.gx import SuiteOutcome
+from checks.kaart import kaart_suites, split_kaart
+from checks.kerncijfers import kerncijfers_suite, split_kerncijfers
 from checks.report import InputRejected
 from sources.config import Config, load_config
 from sources.kaart import KaartReadError, read_kaart_folder
@@ -252,7 +252,7 @@ def cbs_kaart_checked(cbs_kaart_layers):
     )
 
 
-def _check_result(outcomes: list[SuiteOutcome]) -> AssetCheckResult:
+def _check_result(source: str, outcomes: list[SuiteOutcome]) -> AssetCheckResult:
     failed = [o for o in outcomes if not o.success]
     return AssetCheckResult(
         passed=not failed,
@@ -260,7 +260,24 @@ def _check_result(outcomes: list[SuiteOutcome]) -> AssetCheckResult:
         description="; ".join(o.summary() for o in failed) or "all expectations met",
         metadata={
             "suites": len(outcomes),
+            "expectations": sum(len(o.outcomes) for o in outcomes),
             "failed": MetadataValue.json([o.summary() for o in failed]),
+            # Read back by the warehouse asset into meta_check.
+            "outcomes": MetadataValue.json(
+                [
+                    {
+                        "source": source,
+                        "suite": o.suite,
+                        "expectation": e.expectation,
+                        "column_name": e.column,
+                        "success": e.success,
+                        "unexpected_count": e.unexpected_count,
+                        "sample": json.dumps(e.sample),
+                    }
+                    for o in outcomes
+                    for e in o.outcomes
+                ]
+            ),
         },
     )
 
@@ -271,31 +288,32 @@ def _check_result(outcomes: list[SuiteOutcome]) -> AssetCheckResult:
     description="Great Expectations suite on the accepted Kerncijfers figures of every year.",
 )
 def kerncijfers_expectations_met(cbs_kerncijfers_checked):
-    outcomes = [
-        run_suite(f"cbs_kerncijfers_{year}", split.values, kerncijfers_expectations())
-        for year, split in cbs_kerncijfers_checked.items()
-        if len(split.values)
-    ]
-    return _check_result(outcomes)
+    return _check_result("cbs_kerncijfers", kerncijfers_suite(cbs_kerncijfers_checked))
 
 
 @asset_check(
     asset=cbs_kaart_checked,
     blocking=True,
-    description="Great Expectations suite on the accepted kaart rows of every file and layer.",
+    description="Great Expectations suites on the accepted kaart rows, one per level over all years.",
 )
 def kaart_expectations_met(cbs_kaart_checked):
-    outcomes = [
-        run_suite(
-            f"cbs_kaart_{year}_{layer.level}",
-            pd.DataFrame(layer.frame.drop(columns="geometry", errors="ignore")),
-            kaart_expectations(layer.level, list(layer.frame.columns)),
-        )
-        for year, ls in cbs_kaart_checked["layers"].items()
-        for layer in ls
-        if len(layer.frame)
-    ]
-    return _check_result(outcomes)
+    return _check_result("cbs_kaart", kaart_suites(cbs_kaart_checked["layers"]))
+
+
+def _check_outcomes_of_this_run(context: AssetExecutionContext, run_id: str) -> list[dict]:
+    """The GX outcomes the asset checks of this run reported, for meta_check."""
+    from dagster import DagsterEventType
+
+    rows = []
+    records = context.instance.all_logs(
+        context.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+    )
+    for rec in records:
+        data = rec.dagster_event.event_specific_data
+        outcomes = data.metadata.get("outcomes")
+        for row in outcomes.data if outcomes is not None else []:
+            rows.append({"run_id": run_id, "input_id": row.pop("suite"), **row})
+    return rows
 
 
 # --- transforms ---------------------------------------------------------------------------
@@ -381,7 +399,7 @@ def published_warehouse(
     facts = finish_facts(cbs_indicator_facts_table, catalogue, versions, synthetic, run_id)
     combined = combine_years(list(cbs_kerncijfers_checked.values()))
 
-    inputs, quarantine_k, checks_rows = [], [], []
+    inputs, quarantine_k = [], []
     for year, split in cbs_kerncijfers_checked.items():
         t = tables[year]
         inputs.append(
@@ -427,22 +445,7 @@ def published_warehouse(
                     "status": "accepted",
                 }
             )
-    for year, split in cbs_kerncijfers_checked.items():
-        if len(split.values):
-            outcome = run_suite(f"cbs_kerncijfers_{year}", split.values, kerncijfers_expectations())
-            checks_rows += [
-                {
-                    "run_id": run_id,
-                    "source": "cbs_kerncijfers",
-                    "input_id": f"{split.table_id}",
-                    "expectation": o.expectation,
-                    "column_name": o.column,
-                    "success": o.success,
-                    "unexpected_count": o.unexpected_count,
-                    "sample": json.dumps(o.sample),
-                }
-                for o in outcome.outcomes
-            ]
+    checks_rows = _check_outcomes_of_this_run(context, run_id)
 
     warnings = list(cbs_kerncijfers_tables["warnings"]) + list(cbs_kaart_layers["warnings"])
     gaps = area_model.coverage

@@ -4,6 +4,7 @@ holding the old file keeps consistent data, and stale staging files are cleaned 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -70,3 +71,22 @@ def test_staging_files_of_dead_builds_are_removed(tmp_path):
     mine.write_bytes(b"x")
     assert remove_stale_staging(target) == [stale]
     assert mine.exists() and not stale.exists()
+
+
+def test_a_failing_expectation_blocks_publication_and_names_the_check(tmp_path):
+    cfg = demo_workspace(tmp_path)
+    page = next(
+        (tmp_path / "landing" / "cbs_kerncijfers" / "85618NED").glob(
+            "*/TypedDataSet_gemeente_p001.json"
+        )
+    )
+    doc = json.loads(page.read_text("utf-8"))
+    key = next(k for k in doc["value"][3] if k.startswith("AantalInwoners_"))
+    doc["value"][3][key] = -40  # a number, so the contract lets it through; GX does not
+    page.write_text(json.dumps(doc), encoding="utf-8")
+    result = run_build(cfg, offline=True, show_progress=False)
+    assert not result.success
+    messages = " ".join(_failure_messages(result))
+    assert "kerncijfers_expectations_met" in messages
+    assert "expect_column_values_to_be_between(value)" in messages and "-40" in messages
+    assert not (tmp_path / "out" / "warehouse.duckdb").exists()
