@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 demo_app = typer.Typer(help="The synthetic demo bundle.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
+kaart_app = typer.Typer(help="CBS wijk- en buurtkaart files.", no_args_is_help=True)
+app.add_typer(kaart_app, name="kaart")
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
@@ -240,6 +242,42 @@ def demo_init(
             shutil.copyfile(src, dest)
             n += 1
     err.print(f"demo bundle (SYNTHETIC data) written to {directory}: {n} files")
+
+
+@kaart_app.command("download")
+def kaart_download(
+    year: Annotated[int, typer.Option("--year", help="The kaart's year.")],
+    url: Annotated[
+        str,
+        typer.Option(
+            "--url",
+            help="Download link of the wijk- en buurtkaart (zip, GeoPackage) from cbs.nl.",
+        ),
+    ],
+    config: ConfigOption = None,
+) -> None:
+    """Download a kaart into landing/cbs_kaart/<year>/ (the build never downloads kaarts)."""
+    from sources.http import FetchError
+    from sources.kaart_download import download_kaart
+
+    cfg = _load(config)
+    try:
+        written = download_kaart(
+            url,
+            year,
+            cfg.paths.landing / "cbs_kaart",
+            retries=cfg.cbs.retries,
+            backoff_seconds=cfg.cbs.backoff_seconds,
+            log=lambda m: err.print(f"[yellow]{m}[/yellow]"),
+        )
+    except (FetchError, ValueError) as exc:
+        err.print(f"[red]download failed:[/red] {exc}")
+        raise typer.Exit(1) from None
+    for p in written:
+        err.print(f"  {p}")
+    err.print(
+        f"{len(written)} kaart files for {year} in {cfg.paths.landing / 'cbs_kaart' / str(year)}"
+    )
 
 
 @app.command()

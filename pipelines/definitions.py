@@ -503,6 +503,7 @@ def published_warehouse(
         raw={
             "cbs_kerncijfers": combined["values"],
             "cbs_variables": combined["variables"],
+            "cbs_kaart_nulls": _kaart_nulls(cbs_kaart_layers["layers"]),
         },
         quarantine={
             "cbs_kerncijfers": pd.concat(quarantine_k, ignore_index=True)
@@ -545,6 +546,26 @@ def published_warehouse(
             "warnings": MetadataValue.json(warnings),
         },
     )
+
+
+def _kaart_nulls(layers_by_year) -> pd.DataFrame:
+    """Every marker value a kaart file held, read as NULL, with its reason."""
+    rows = [
+        {
+            "geo_year": year,
+            "file": str(layer.path),
+            "layer": layer.layer or layer.level,
+            "line": n.row,
+            "area_code": layer.frame["area_code"].iloc[n.row - 1],
+            "column_name": n.column,
+            "marker": n.value,
+            "reason": n.reason,
+        }
+        for year, layers in layers_by_year.items()
+        for layer in layers
+        for n in layer.nulls
+    ]
+    return pd.DataFrame(rows)
 
 
 def _combined_sha(hashes) -> str:

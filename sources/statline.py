@@ -13,20 +13,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote, urlencode
+
+from sources.http import (
+    FetchError,
+    RequestsTransport,
+    TransientHttpError,
+    Transport,
+    get_with_retries,
+)
 
 SNAPSHOT_FORMAT = "%Y%m%dT%H%M%SZ"
 _SNAPSHOT_NAME = re.compile(r"^\d{8}T\d{6}Z")
 _PAGE_FILE = re.compile(r"^(?P<set>[A-Za-z]+)(?:_(?P<query>[a-z]+))?_p(?P<page>\d{3})\.json$")
 
 
-class StatLineError(RuntimeError):
-    """Fetching from StatLine failed for good (after retries, or a 4xx)."""
-
-
-class TransientHttpError(StatLineError):
-    """A failure worth retrying: timeout, connection reset, 5xx, a reply cut short."""
+# StatLine's failures are the HTTP seam's; the old names stay for readers of this module.
+StatLineError = FetchError
 
 
 class StatLineReadError(ValueError):
@@ -36,41 +40,6 @@ class StatLineReadError(ValueError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{path}: {problem}")
-
-
-class Transport(Protocol):
-    """The one seam to the network: GET a URL, return the body bytes."""
-
-    def get(self, url: str, timeout: float) -> bytes: ...
-
-
-class RequestsTransport:
-    """HTTP over `requests`; maps failures onto transient / permanent errors."""
-
-    def __init__(self) -> None:
-        import requests
-
-        self._requests = requests
-        self._session = requests.Session()
-        self._session.headers["User-Agent"] = "wijkmonitor (+https://github.com/wijkmonitor)"
-        self._session.headers["Accept"] = "application/json"
-
-    def get(self, url: str, timeout: float) -> bytes:
-        req = self._requests
-        try:
-            resp = self._session.get(url, timeout=timeout)
-        except (req.Timeout, req.ConnectionError) as exc:
-            raise TransientHttpError(f"GET {url}: {type(exc).__name__}: {exc}") from exc
-        except req.RequestException as exc:
-            raise StatLineError(f"GET {url}: {exc}") from exc
-        if resp.status_code >= 500 or resp.status_code == 429:
-            raise TransientHttpError(f"GET {url}: HTTP {resp.status_code}")
-        if resp.status_code >= 400:
-            raise StatLineError(f"GET {url}: HTTP {resp.status_code}: {resp.text[:200]}")
-        try:
-            return resp.content
-        except (req.ConnectionError, req.exceptions.ChunkedEncodingError) as exc:
-            raise TransientHttpError(f"GET {url}: reply cut short: {exc}") from exc
 
 
 def pad_code(code: str) -> str:
@@ -128,26 +97,25 @@ class StatLineClient:
     log: Callable[[str], None] = lambda message: None
 
     def _get_json(self, url: str) -> tuple[bytes, dict[str, Any]]:
-        attempt = 0
-        while True:
+        def parse(body: bytes) -> dict[str, Any]:
             try:
-                body = self.transport.get(url, self.timeout_seconds)
-                try:
-                    doc = json.loads(body)
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    raise TransientHttpError(
-                        f"GET {url}: reply is not complete JSON ({exc})"
-                    ) from exc
-                if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
-                    raise StatLineError(f"GET {url}: reply has no 'value' list")
-                return body, doc
-            except TransientHttpError as exc:
-                if attempt >= self.retries:
-                    raise StatLineError(f"{exc} (gave up after {attempt + 1} attempts)") from exc
-                wait = self.backoff_seconds * (2**attempt)
-                self.log(f"{exc}; retrying in {wait:.1f} s")
-                self.sleep(wait)
-                attempt += 1
+                doc = json.loads(body)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise TransientHttpError(f"GET {url}: reply is not complete JSON ({exc})") from exc
+            if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
+                raise FetchError(f"GET {url}: reply has no 'value' list")
+            return doc
+
+        return get_with_retries(
+            self.transport,
+            url,
+            parse,
+            retries=self.retries,
+            backoff_seconds=self.backoff_seconds,
+            timeout_seconds=self.timeout_seconds,
+            sleep=self.sleep,
+            log=self.log,
+        )
 
     def pages(self, url: str) -> Iterator[tuple[str, bytes, dict[str, Any]]]:
         """Every page of a query, following `odata.nextLink` until it is absent."""

@@ -37,8 +37,11 @@ class FakeStatLine:
     honour_filter: bool = True
     faults: list[str] = field(default_factory=list)  # consumed one per request: 503|reset|cut
     requests: list[str] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # path -> body, served as is
 
     def reply(self, path: str, query: str, base: str) -> tuple[int, bytes]:
+        if path in self.files:
+            return 200, self.files[path]
         parts = [p for p in path.split("/") if p]
         table_id, entity_set = parts[-2], parts[-1]
         rows = self.tables.get(table_id, {}).get(entity_set)

@@ -179,6 +179,18 @@ CREATE TABLE raw.cbs_variables (
 );
 COMMENT ON TABLE raw.cbs_variables IS 'De variabelen van elke CBS-tabel (uit DataProperties): stam, sleutel van dat jaar, titel, eenheid.';
 
+CREATE TABLE raw.cbs_kaart_nulls (
+    geo_year INTEGER NOT NULL,
+    file VARCHAR NOT NULL,
+    layer VARCHAR,
+    line INTEGER NOT NULL,
+    area_code VARCHAR,
+    column_name VARCHAR NOT NULL,
+    marker DOUBLE NOT NULL,
+    reason VARCHAR NOT NULL
+);
+COMMENT ON TABLE raw.cbs_kaart_nulls IS 'Elke markerwaarde uit een wijk- en buurtkaartbestand (-99999999, -99997, ...) die als NULL is gelezen, met kolom en reden (geheim, niet aanwezig, later gepubliceerd).';
+
 CREATE VIEW indicators AS
 SELECT f.indicator_id, i.theme, i.name, i.unit,
        f.area_code, a.area_name, a.area_level, a.parent_code,

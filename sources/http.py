@@ -1,0 +1,76 @@
+"""The one seam to the network: GET a URL with retries and exponential backoff.
+
+Timeouts, connection resets, 5xx/429 and replies that fail their completeness check are
+retried; anything else fails at once. Tests point it at servers on loopback."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+class FetchError(RuntimeError):
+    """Fetching failed for good (after the retries, or a 4xx)."""
+
+
+class TransientHttpError(FetchError):
+    """A failure worth retrying: timeout, connection reset, 5xx, a reply cut short."""
+
+
+class Transport(Protocol):
+    def get(self, url: str, timeout: float) -> bytes: ...
+
+
+class RequestsTransport:
+    """HTTP over `requests`; maps failures onto transient / permanent errors."""
+
+    def __init__(self) -> None:
+        import requests
+
+        self._requests = requests
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = "wijkmonitor"
+
+    def get(self, url: str, timeout: float) -> bytes:
+        req = self._requests
+        try:
+            resp = self._session.get(url, timeout=timeout)
+            body = resp.content
+        except (req.Timeout, req.ConnectionError, req.exceptions.ChunkedEncodingError) as exc:
+            raise TransientHttpError(f"GET {url}: {type(exc).__name__}: {exc}") from exc
+        except req.RequestException as exc:
+            raise FetchError(f"GET {url}: {exc}") from exc
+        if resp.status_code >= 500 or resp.status_code == 429:
+            raise TransientHttpError(f"GET {url}: HTTP {resp.status_code}")
+        if resp.status_code >= 400:
+            raise FetchError(f"GET {url}: HTTP {resp.status_code}: {resp.text[:200]}")
+        return body
+
+
+def get_with_retries(
+    transport: Transport,
+    url: str,
+    parse: Callable[[bytes], T],
+    *,
+    retries: int,
+    backoff_seconds: float,
+    timeout_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+    log: Callable[[str], None] = lambda message: None,
+) -> tuple[bytes, T]:
+    """GET `url` and `parse` the body; `parse` raises TransientHttpError for a reply cut short."""
+    attempt = 0
+    while True:
+        try:
+            body = transport.get(url, timeout_seconds)
+            return body, parse(body)
+        except TransientHttpError as exc:
+            if attempt >= retries:
+                raise FetchError(f"{exc} (gave up after {attempt + 1} attempts)") from exc
+            wait = backoff_seconds * (2**attempt)
+            log(f"{exc}; retrying in {wait:.1f} s")
+            sleep(wait)
+            attempt += 1
