@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from checks.report import InputRejected, Problem, ValidationReport
@@ -70,30 +71,47 @@ def _topics(table: SavedTable) -> dict[str, dict]:
     return {k: {"Key": k} for k in sorted(keys) if key_stem(k) not in NON_TOPIC_STEMS}
 
 
+def _bad_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per cell: True where a figure is present but not a finite number."""
+    bad = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            bad[col] = ~np.isfinite(s.to_numpy(dtype=float)) & s.notna().to_numpy()
+        else:  # mixed or text: look at each cell
+            bad[col] = [
+                v is not None
+                and not (isinstance(v, float) and math.isnan(v))
+                and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v))
+                for v in s
+            ]
+    return bad
+
+
 def split_kerncijfers(
     table: SavedTable, gemeente: str | None = None, year: int | None = None
 ) -> KerncijfersSplit:
-    """Apply the contract to a saved table; raise InputRejected if it is unusable whole."""
+    """Apply the contract to a saved table; raise InputRejected if it is unusable whole.
+
+    The per-row decisions (codes, scope, repeats) loop over rows; the figures are checked and
+    reshaped column-wise, which keeps a national table fast."""
     topics = _topics(table)
+    figure_keys = [k for k, p in topics.items() if p.get("Datatype") != "String"]
     first_keys = set(table.rows[0]) if table.rows else set()
-    values: list[tuple[str, str, str, float | None]] = []
-    areas: dict[str, tuple[str, str | None, str | None]] = {}
     quarantine: list[tuple[str, int, str | None, str]] = []
     seen: dict[str, tuple[Path, int, dict]] = {}
+    candidates: list[int] = []
+    codes: list[str] = []
     other = 0
-    names = {
-        str(d.get("Key", "")).strip(): d.get("Title")
-        for d in table.dimension
-        if isinstance(d.get("Key"), str)
-    }
-    for row, (path, line) in zip(table.rows, table.row_files, strict=True):
+    for i, (row, (path, line)) in enumerate(zip(table.rows, table.row_files, strict=True)):
         if AREA_KEY not in row:
             raise InputRejected(path, f"row {line}: required key '{AREA_KEY}' is missing")
-        missing = first_keys - set(row)
-        if missing:
-            raise InputRejected(
-                path, f"row {line}: keys missing that other rows have: {sorted(missing)}"
-            )
+        if row.keys() != first_keys:
+            missing = first_keys - set(row)
+            if missing:
+                raise InputRejected(
+                    path, f"row {line}: keys missing that other rows have: {sorted(missing)}"
+                )
         raw_code = row[AREA_KEY]
         code = raw_code.strip() if isinstance(raw_code, str) else ""
         if not AREA_CODE.match(code):
@@ -118,26 +136,42 @@ def split_kerncijfers(
                 )
             )
             continue
-        bad = []
-        row_values = []
-        for key in topics:
-            v = row.get(key)
-            if v is None:
-                row_values.append((code, key_stem(key), key, None))
-            elif isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                if isinstance(v, str) and topics[key].get("Datatype") == "String":
-                    continue
-                bad.append(f"{key}={v!r} is geen getal")
-            else:
-                row_values.append((code, key_stem(key), key, float(v)))
-        if bad:
-            quarantine.append((str(path), line, code, "; ".join(bad)))
-            continue
         seen[code] = (path, line, row)
-        values.extend(row_values)
-        soort = str(row.get(_key_for(row, "SoortRegio"), "") or "").strip().lower()
+        candidates.append(i)
+        codes.append(code)
+
+    figures = pd.DataFrame.from_records(
+        [table.rows[i] for i in candidates], columns=figure_keys, index=codes
+    )
+    bad = _bad_numbers(figures)
+    bad_rows = bad.any(axis=1).to_numpy()
+    for pos in np.flatnonzero(bad_rows):
+        path, line = table.row_files[candidates[pos]]
+        cells = [
+            f"{k}={figures.iat[pos, j]!r} is geen getal"
+            for j, k in enumerate(figure_keys)
+            if bad.iat[pos, j]
+        ]
+        quarantine.append((str(path), line, codes[pos], "; ".join(cells)))
+    accepted = figures[~bad_rows]
+    long = accepted.astype("float64").rename_axis("area_code").reset_index()
+    long = long.melt(id_vars="area_code", var_name="key", value_name="value")
+    long.insert(1, "stem", long["key"].map({k: key_stem(k) for k in figure_keys}))
+    values = long[["area_code", "stem", "key", "value"]]
+
+    names = {
+        str(d.get("Key", "")).strip(): d.get("Title")
+        for d in table.dimension
+        if isinstance(d.get("Key"), str)
+    }
+    areas: dict[str, tuple[str | None, str | None, str | None]] = {}
+    soort_key = _key_for(first_keys, "SoortRegio")
+    gm_key = _key_for(first_keys, "Gemeentenaam")
+    for pos in np.flatnonzero(~bad_rows):
+        row, code = table.rows[candidates[pos]], codes[pos]
+        soort = str(row.get(soort_key, "") or "").strip().lower()
         level = LEVEL_BY_SOORTREGIO.get(soort) or level_of(code)
-        gm_name = row.get(_key_for(row, "Gemeentenaam"))
+        gm_name = row.get(gm_key)
         gm_name = gm_name.strip() if isinstance(gm_name, str) else None
         name = names.get(code)
         name = name.strip() if isinstance(name, str) else None
@@ -158,9 +192,7 @@ def split_kerncijfers(
     return KerncijfersSplit(
         table_id=table.table_id,
         year=year,
-        values=pd.DataFrame(values, columns=["area_code", "stem", "key", "value"]).astype(
-            {"value": "float64"}
-        ),
+        values=values.reset_index(drop=True),
         variables=variables,
         areas=pd.DataFrame(
             [(c, lv, n, g) for c, (lv, n, g) in areas.items()],
@@ -177,8 +209,8 @@ def _same_figures(a: dict, b: dict) -> bool:
     return {k: v for k, v in a.items() if k != "ID"} == {k: v for k, v in b.items() if k != "ID"}
 
 
-def _key_for(row: dict, stem: str) -> str:
-    for key in row:
+def _key_for(keys, stem: str) -> str:
+    for key in keys:
         if key_stem(key) == stem:
             return key
     return stem
