@@ -1,6 +1,7 @@
 """Dagster definitions: one asset per step of the flow, grouped by layer, GX suites as blocking
 asset checks, and the monthly schedule. Thin wiring: the work happens in the layers."""
 
+import hashlib
 import json
 import os
 import uuid
@@ -15,13 +16,19 @@ from dagster import (
     AssetExecutionContext,
     AssetSelection,
     ConfigurableResource,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
     Definitions,
     MetadataValue,
     Output,
+    RunRequest,
     ScheduleDefinition,
+    SensorEvaluationContext,
+    SkipReason,
     asset,
     asset_check,
     define_asset_job,
+    sensor,
 )
 
 from checks.gx import SuiteOutcome
@@ -607,12 +614,49 @@ monthly_schedule = ScheduleDefinition(
     cron_schedule="0 6 1 * *",
     execution_timezone="Europe/Amsterdam",
     description="The whole graph at 06:00 Amsterdam time on the 1st of every month.",
+    default_status=DefaultScheduleStatus.RUNNING,
 )
+
+
+def landing_fingerprint(landing: Path) -> str:
+    """A digest of every finished file under the landing folder (path, size, mtime)."""
+    h = hashlib.sha256()
+    if landing.is_dir():
+        for p in sorted(landing.rglob("*")):
+            if p.is_file() and ".partial" not in p.name and ".partial" not in p.parent.name:
+                st = p.stat()
+                h.update(f"{p.relative_to(landing)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+@sensor(
+    job=monthly_build_job,
+    minimum_interval_seconds=300,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Starts a build (from the saved replies, no fetching) when a file is added to "
+    "or changed in the landing folder.",
+)
+def landing_sensor(context: SensorEvaluationContext, settings: WijkmonitorSettings):
+    landing = settings.load().paths.landing
+    fingerprint = landing_fingerprint(landing)
+    if context.cursor is None:
+        context.update_cursor(fingerprint)  # the first look only learns what is there
+        return SkipReason(f"watching {landing}")
+    if fingerprint == context.cursor:
+        return SkipReason(f"no new files in {landing}")
+    context.update_cursor(fingerprint)
+    return RunRequest(
+        run_key=fingerprint,
+        run_config={"resources": {"settings": {"config": {"offline": True}}}},
+        tags={"wijkmonitor/trigger": "landing"},
+    )
+
 
 defs = Definitions(
     assets=ASSETS,
     asset_checks=ASSET_CHECKS,
     jobs=[monthly_build_job],
     schedules=[monthly_schedule],
+    sensors=[landing_sensor],
     resources={"settings": WijkmonitorSettings()},
 )

@@ -54,3 +54,22 @@ def test_whole_graph_materialises_into_a_temporary_folder(tmp_path):
     assert checks == {"kerncijfers_expectations_met": True, "kaart_expectations_met": True}
     with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(DISTINCT area_level) FROM indicators").fetchone()[0] == 6
+
+
+def test_landing_sensor_asks_for_an_offline_build_when_a_file_arrives(tmp_path):
+    from dagster import build_sensor_context, validate_run_config
+
+    from pipelines.definitions import landing_sensor
+
+    cfg = demo_workspace(tmp_path)
+    settings = WijkmonitorSettings(config_path=str(cfg))
+    ctx = build_sensor_context(resources={"settings": settings})
+    first = landing_sensor(ctx)
+    assert first.skip_message.startswith("watching")
+    ctx = build_sensor_context(cursor=ctx.cursor, resources={"settings": settings})
+    assert "no new files" in landing_sensor(ctx).skip_message
+    (tmp_path / "landing" / "cbs_kaart" / "2024" / "extra.geojson").write_text("{}")
+    ctx = build_sensor_context(cursor=ctx.cursor, resources={"settings": settings})
+    request = landing_sensor(ctx)
+    assert request.run_config["resources"]["settings"]["config"]["offline"] is True
+    validate_run_config(defs.resolve_job_def("monthly_build"), request.run_config)
