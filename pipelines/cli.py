@@ -112,31 +112,60 @@ class _Progress:
         self.thread.join(timeout=5)
 
 
-def run_build(config_path: Path, offline: bool, show_progress: bool = True):
-    """Materialise the whole graph in-process; return Dagster's result."""
-    from dagster import DagsterInstance
+def run_build(
+    config_path: Path,
+    offline: bool,
+    show_progress: bool = True,
+    sources: list[str] | None = None,
+    run_id: str | None = None,
+):
+    """Materialise the graph in-process (all of it, or `sources` and what depends on them);
+    return Dagster's result."""
+    from dagster import AssetKey, AssetSelection, DagsterInstance
 
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("monthly_build")
-    run_id = str(uuid.uuid4())
+    run_id = run_id or str(uuid.uuid4())
+    config = str(config_path.resolve())
     run_config = {
         "resources": {
-            "settings": {"config": {"config_path": str(config_path.resolve()), "offline": offline}}
+            "settings": {"config": {"config_path": config, "offline": offline}},
+            "io_manager": {"config": {"config_path": config}},
         },
         "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
     }
+    selection = None
+    if sources is not None:
+        chosen = AssetSelection.assets(*(AssetKey(s) for s in sources)).downstream()
+        selection = sorted(chosen.resolve(defs.resolve_asset_graph()))
+    kwargs = {"run_config": run_config, "raise_on_error": False, "run_id": run_id}
+    if selection is not None:
+        kwargs["asset_selection"] = selection
     with DagsterInstance.ephemeral() as instance:
         if show_progress:
             with _Progress(instance, run_id):
-                result = job.execute_in_process(
-                    run_config=run_config, instance=instance, raise_on_error=False, run_id=run_id
-                )
-        else:
-            result = job.execute_in_process(
-                run_config=run_config, instance=instance, raise_on_error=False, run_id=run_id
-            )
-    return result
+                return job.execute_in_process(instance=instance, **kwargs)
+        return job.execute_in_process(instance=instance, **kwargs)
+
+
+def plan(cfg, offline: bool):
+    """What this build must recompute, from the data versions of its inputs."""
+    from pipelines.versions import ASSET_NAMES, cache_dir, plan_build
+    from sources.statline import StatLineClient
+
+    client = None
+    if not offline:
+        client = StatLineClient(
+            base_url=cfg.cbs.opendata_url,
+            retries=min(cfg.cbs.retries, 1),
+            backoff_seconds=cfg.cbs.backoff_seconds,
+            timeout_seconds=min(cfg.cbs.timeout_seconds, 30),
+        )
+    names = set(ASSET_NAMES)
+    cache = cache_dir(cfg.paths.warehouse)
+    cached = {n for n in names if (cache / f"{n}.pickle").exists()}
+    return plan_build(cfg, client, names, cached)
 
 
 def _failure_messages(result) -> list[str]:
@@ -162,19 +191,68 @@ def build(
     offline: Annotated[
         bool, typer.Option("--offline", help="Use saved CBS replies only; no network.")
     ] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Recompute everything, even unchanged inputs.")
+    ] = False,
 ) -> None:
-    """Materialise everything, publish the warehouse, print a summary."""
+    """Materialise what changed (or everything), publish the warehouse, print a summary."""
+    from datetime import UTC, datetime
+
+    from pipelines.notify import notify_run
+    from warehouse.runlog import append_run_log
+
     cfg = _load(config)
     err.print(f"[bold]wijkmonitor build[/bold] {cfg.gemeente} {'(offline)' if offline else ''}")
     t0 = time.monotonic()
-    result = run_build(cfg.path, offline)
+    started = datetime.now(UTC)
+    the_plan = plan(cfg, offline)
+    if the_plan.nothing_to_do and not full:
+        err.print(
+            f"[green]nothing changed[/green]: {the_plan.reason}. Nothing recomputed, "
+            f"nothing published; {cfg.paths.warehouse} is up to date ({time.monotonic() - t0:.1f} s)."
+        )
+        return
+    sources = None if full else the_plan.sources
+    err.print(
+        f"  plan: {'everything' if sources is None else ', '.join(sources) + ' and what depends on them'} ({the_plan.reason if not full else '--full'})"
+    )
+    run_id = str(uuid.uuid4())
+    result = run_build(cfg.path, offline, sources=sources, run_id=run_id)
+    record = {
+        "run_id": run_id,
+        "started_at": started.isoformat(),
+        "finished_at": datetime.now(UTC).isoformat(),
+        "offline": offline,
+        "config_path": str(cfg.path),
+        "plan": sources,
+        "seconds": round(time.monotonic() - t0, 2),
+    }
     if not result.success:
+        messages = _failure_messages(result)
+        record.update(
+            status="failed",
+            message="; ".join(messages)[:4000],
+            failed_checks=_failed_checks(result),
+            steps=_step_seconds(result),
+        )
+        append_run_log(cfg.paths.warehouse, record)
+        notify_run(cfg, record, log=lambda m: err.print(f"[yellow]{m}[/yellow]"))
         err.print("[red]build failed; the published warehouse was not changed.[/red]")
-        for m in _failure_messages(result):
+        for m in messages:
             err.print(f"  {m}")
         raise typer.Exit(1)
     summary = result.output_for_node("published_warehouse")
-    table = Table(title=f"wijkmonitor: {cfg.gemeente} in {time.monotonic() - t0:.1f} s")
+    record.update(status="success" if summary.get("published") else "unchanged")
+    append_run_log(cfg.paths.warehouse, record)
+    notify_run(cfg, record, log=lambda m: err.print(f"[yellow]{m}[/yellow]"))
+    if not summary.get("published"):
+        err.print("[green]nothing changed[/green]: the published warehouse is up to date.")
+        return
+    _print_summary(cfg, summary, time.monotonic() - t0)
+
+
+def _print_summary(cfg, summary: dict, seconds: float) -> None:
+    table = Table(title=f"wijkmonitor: {cfg.gemeente} in {seconds:.1f} s")
     table.add_column("", style="bold")
     table.add_column("")
     table.add_row("warehouse", summary["warehouse"])
@@ -183,11 +261,30 @@ def build(
     table.add_row("indicators", str(summary["indicators"]))
     table.add_row("indicator rows", str(summary["fact_rows"]))
     table.add_row("rows quarantined", str(summary["rows_quarantined"]))
+    table.add_row("recomputed", ", ".join(summary["recomputed"]))
+    for table_id, c in summary["changes"].items():
+        table.add_row(f"revised {table_id}", f"{c['figures']} figures, e.g. {c['examples'][0]}")
     if summary["synthetic"]:
         table.add_row("data", "[yellow]SYNTHETIC DEMO DATA, not CBS figures[/yellow]")
     out.print(table)
     for w in summary["warnings"]:
         err.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def _failed_checks(result) -> list[str]:
+    return [
+        ev.event_specific_data.check_name
+        for ev in result.all_events
+        if ev.event_type_value == "ASSET_CHECK_EVALUATION" and not ev.event_specific_data.passed
+    ]
+
+
+def _step_seconds(result) -> dict[str, float]:
+    return {
+        ev.step_key: round(ev.event_specific_data.duration_ms / 1000, 3)
+        for ev in result.all_events
+        if ev.is_step_success and ev.event_specific_data.duration_ms is not None
+    }
 
 
 @app.command()

@@ -3,7 +3,6 @@ asset checks, and the monthly schedule. Thin wiring: the work happens in the lay
 
 import hashlib
 import json
-import os
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -15,7 +14,6 @@ from dagster import (
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetSelection,
-    ConfigurableResource,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     Definitions,
@@ -35,14 +33,16 @@ from checks.gx import SuiteOutcome
 from checks.kaart import kaart_suites, split_kaart
 from checks.kerncijfers import kerncijfers_suite, split_kerncijfers
 from checks.report import InputRejected
-from sources.config import Config, load_config
+from pipelines.io import AtomicPickleIOManager
+from pipelines.resources import WijkmonitorSettings
+from pipelines.versions import current_versions, published_versions
 from sources.kaart import KaartReadError, read_kaart_folder
 from sources.statline import (
     StatLineClient,
     StatLineReadError,
     kerncijfers_queries,
-    latest_snapshot,
     read_saved_table,
+    resolve_table,
 )
 from transforms.areas import build_area_model
 from transforms.catalogue import load_catalogue
@@ -53,21 +53,10 @@ from warehouse.build import (
     publish_warehouse,
     remove_stale_staging,
     staging_path,
+    summarise_changes,
     write_warehouse,
 )
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CONFIG = os.environ.get("WIJKMONITOR_CONFIG", str(REPO_ROOT / "wijkmonitor.toml"))
-
-
-class WijkmonitorSettings(ConfigurableResource):
-    """Which config file to use, and whether to stay off the network."""
-
-    config_path: str = DEFAULT_CONFIG
-    offline: bool = False
-
-    def load(self) -> Config:
-        return load_config(self.config_path)
+from warehouse.runlog import failed_runs_from_log
 
 
 def is_synthetic(landing: Path) -> bool:
@@ -100,7 +89,7 @@ def cbs_kerncijfers_tables(context: AssetExecutionContext, settings: Wijkmonitor
         timeout_seconds=config.cbs.timeout_seconds,
         log=context.log.warning,
     )
-    tables, warnings = {}, []
+    tables, warnings, fetched = {}, [], []
     for year in config.years:
         table_id = config.table_for_year(year)
         if table_id is None:
@@ -108,18 +97,23 @@ def cbs_kerncijfers_tables(context: AssetExecutionContext, settings: Wijkmonitor
                 f"{year}: no Kerncijfers table id known (add it to cbs.kerncijfers_tables)"
             )
             continue
-        if settings.offline:
-            snapshot = latest_snapshot(landing, table_id)
-        else:
-            context.log.info(f"fetching {table_id} ({year}) from {config.cbs.opendata_url}")
-            snapshot = client.fetch_table(table_id, kerncijfers_queries(config.gemeente), landing)
-        if snapshot is None:
+        resolved = resolve_table(
+            None if settings.offline else client,
+            landing,
+            table_id,
+            kerncijfers_queries(config.gemeente),
+        )
+        if resolved.warning:
+            warnings.append(resolved.warning)
+        if resolved.fetched:
+            fetched.append(table_id)
+        if resolved.snapshot is None:
             warnings.append(
                 f"{year}: no saved reply of {table_id} under {landing} (run without --offline)"
             )
             continue
         try:
-            tables[year] = read_saved_table(snapshot, table_id)
+            tables[year] = read_saved_table(resolved.snapshot, table_id)
         except StatLineReadError as exc:
             raise InputRejected(exc.path, exc.problem) from None
     for w in warnings:
@@ -139,9 +133,10 @@ def cbs_kerncijfers_tables(context: AssetExecutionContext, settings: Wijkmonitor
         ]
     )
     return Output(
-        {"tables": tables, "warnings": warnings},
+        {"tables": tables, "warnings": warnings, "fetched": fetched},
         metadata={
             "tables": len(tables),
+            "fetched": MetadataValue.json(fetched),
             "rows": int(sum(len(t.rows) for t in tables.values())),
             "offline": settings.offline,
             "preview": MetadataValue.md(markdown_table(meta)),
@@ -455,6 +450,11 @@ def published_warehouse(
     checks_rows = _check_outcomes_of_this_run(context, run_id)
 
     warnings = list(cbs_kerncijfers_tables["warnings"]) + list(cbs_kaart_layers["warnings"])
+    versions = current_versions(config, {y: t.snapshot for y, t in tables.items()})
+    selected = context.run.asset_selection
+    recomputed = sorted(
+        k.to_user_string() for k in (selected or context.assets_def.keys | _all_asset_keys())
+    )
     gaps = area_model.coverage
     if len(gaps):
         warnings.append(
@@ -488,6 +488,10 @@ def published_warehouse(
             "rows_quarantined": quarantined,
             "warnings": warnings,
             "steps": json.dumps(_step_timings(context)),
+            "recomputed": recomputed,
+            "failed_checks": [],
+            "message": None,
+            "input_fingerprint": versions.to_json(),
         },
         dim_area=dim_area,
         dim_indicator=dim_indicator(catalogue, facts),
@@ -525,14 +529,27 @@ def published_warehouse(
     target.parent.mkdir(parents=True, exist_ok=True)
     for stale in remove_stale_staging(target):
         context.log.warning(f"removed a staging file left by a build that died: {stale}")
+    if not warnings and versions == published_versions(target):
+        # Nothing new: leave the published file (and its readers) alone.
+        context.log.info("inputs, config and code as in the published warehouse: not published")
+        return Output(
+            {"warehouse": str(target), "published": False, "warnings": [], "changes": {}},
+            metadata={"published": False},
+        )
     staging = staging_path(target, run_id)
     try:
-        write_warehouse(staging, content, previous=target)
+        changes = write_warehouse(
+            staging, content, previous=target, earlier_runs=failed_runs_from_log(target)
+        )
         publish_warehouse(staging, target)
     finally:
         if staging.exists():
             staging.unlink()
     summary = {
+        "published": True,
+        "run_id": run_id,
+        "recomputed": recomputed,
+        "changes": summarise_changes(changes),
         "warehouse": str(target),
         "areas": len(dim_area),
         "years": content.run["years"],
@@ -551,8 +568,14 @@ def published_warehouse(
             "rows_quarantined": quarantined,
             "synthetic": synthetic,
             "warnings": MetadataValue.json(warnings),
+            "recomputed": MetadataValue.json(recomputed),
+            "changes": MetadataValue.json(summary["changes"]),
         },
     )
+
+
+def _all_asset_keys() -> set:
+    return {a.key for a in ASSETS}
 
 
 def _kaart_nulls(layers_by_year) -> pd.DataFrame:
@@ -658,5 +681,5 @@ defs = Definitions(
     jobs=[monthly_build_job],
     schedules=[monthly_schedule],
     sensors=[landing_sensor],
-    resources={"settings": WijkmonitorSettings()},
+    resources={"settings": WijkmonitorSettings(), "io_manager": AtomicPickleIOManager()},
 )

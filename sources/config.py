@@ -53,6 +53,18 @@ class Disclosure:
 
 
 @dataclass(frozen=True)
+class Notify:
+    """Where to report runs; off while webhook_url is empty."""
+
+    webhook_url: str = ""
+    on: str = "failure"  # failure | always
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.webhook_url)
+
+
+@dataclass(frozen=True)
 class OwnArea:
     """A programme or focus area: a set of CBS buurt/wijk codes, or a polygon of its own."""
 
@@ -82,6 +94,7 @@ class Config:
     programme_area: OwnArea
     focus_areas: tuple[OwnArea, ...]
     targets: tuple[Target, ...]
+    notify: Notify = Notify()
 
     @property
     def gemeente_digits(self) -> str:
@@ -110,6 +123,11 @@ _TOP: _Spec = {
     "programme_area": (dict, "a table", True),
     "focus_areas": (list, "an array of tables ([[focus_areas]])", False),
     "targets": (list, "an array of tables ([[targets]])", False),
+    "notify": (dict, "a table", False),
+}
+_NOTIFY: _Spec = {
+    "webhook_url": (str, "a URL (empty: off)", False),
+    "on": (str, "'failure' or 'always'", False),
 }
 _PATHS: _Spec = {
     "landing": (str, "a path", True),
@@ -244,6 +262,11 @@ def load_config(path: str | Path) -> Config:
             Target(sec["indicator"], sec["area"], float(sec["change_pct"]), sec["by_year"])
         )
 
+    notify_raw = _check_section(file, "notify", top.get("notify", {}), _NOTIFY)
+    notify = Notify(**notify_raw)
+    if notify.on not in ("failure", "always"):
+        raise ConfigError(f"{file}: 'notify.on' must be 'failure' or 'always', got {notify.on!r}")
+
     return Config(
         path=file,
         gemeente=gemeente,
@@ -257,4 +280,5 @@ def load_config(path: str | Path) -> Config:
         programme_area=programme,
         focus_areas=focus,
         targets=tuple(targets),
+        notify=notify,
     )

@@ -96,7 +96,7 @@ class StatLineClient:
     sleep: Callable[[float], None] = time.sleep
     log: Callable[[str], None] = lambda message: None
 
-    def _get_json(self, url: str) -> tuple[bytes, dict[str, Any]]:
+    def get_json(self, url: str) -> tuple[bytes, dict[str, Any]]:
         def parse(body: bytes) -> dict[str, Any]:
             try:
                 doc = json.loads(body)
@@ -117,6 +117,11 @@ class StatLineClient:
             log=self.log,
         )
 
+    def table_modified(self, table_id: str) -> str | None:
+        """`TableInfos.Modified`: the version of a table as CBS publishes it now."""
+        _, doc = self.get_json(Query("TableInfos").url(self.base_url, table_id))
+        return doc["value"][0].get("Modified") if doc["value"] else None
+
     def pages(self, url: str) -> Iterator[tuple[str, bytes, dict[str, Any]]]:
         """Every page of a query, following `odata.nextLink` until it is absent."""
         seen: set[str] = set()
@@ -124,7 +129,7 @@ class StatLineClient:
             if url in seen:
                 raise StatLineError(f"GET {url}: odata.nextLink loops back to a page already read")
             seen.add(url)
-            body, doc = self._get_json(url)
+            body, doc = self.get_json(url)
             yield url, body, doc
             url = doc.get("odata.nextLink") or ""
 
@@ -305,3 +310,55 @@ def key_stem(key: str) -> str:
     """`HuishoudensTotaal_28` -> `HuishoudensTotaal`; the suffix is a per-year column number."""
     m = _SUFFIX.match(key)
     return m["stem"] if m else key
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Which saved snapshot a build uses for a table, and how it got there."""
+
+    table_id: str
+    snapshot: Path | None
+    fetched: bool
+    warning: str | None = None
+
+
+def saved_modified(snapshot: Path) -> str | None:
+    """`TableInfos.Modified` of a saved snapshot (None when it has no TableInfos reply)."""
+    path = snapshot / "TableInfos_p001.json"
+    if not path.exists():
+        return None
+    try:
+        value = read_reply(path)
+    except StatLineReadError:
+        return None
+    return value[0].get("Modified") if value else None
+
+
+def resolve_table(
+    client: StatLineClient | None,
+    landing_dir: Path,
+    table_id: str,
+    queries: list[Query],
+    now: datetime | None = None,
+) -> Resolved:
+    """The snapshot to build from. Offline (no client): the newest saved one. Online: ask CBS
+    for `TableInfos.Modified` and fetch the table only when it differs from the newest saved
+    snapshot's; when CBS cannot be reached, fall back to the newest saved snapshot."""
+    saved = latest_snapshot(landing_dir, table_id)
+    if client is None:
+        return Resolved(table_id, saved, fetched=False)
+    try:
+        modified = client.table_modified(table_id)
+        if saved is not None and modified is not None and modified == saved_modified(saved):
+            return Resolved(table_id, saved, fetched=False)
+        return Resolved(table_id, client.fetch_table(table_id, queries, landing_dir, now), True)
+    except FetchError as exc:
+        if saved is None:
+            raise
+        when = saved.name
+        return Resolved(
+            table_id,
+            saved,
+            fetched=False,
+            warning=f"CBS not reachable for {table_id} ({exc}); used the saved reply of {when}",
+        )

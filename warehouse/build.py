@@ -6,6 +6,7 @@ finished, closed file, and a failed build leaves the last good warehouse where i
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -76,10 +77,17 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pa.Table | pd.Dat
         con.unregister("incoming")
 
 
-def write_warehouse(path: Path, content: WarehouseContent, previous: Path | None = None) -> None:
-    """Create a new warehouse file at `path` (which must not exist) with `content`.
+def write_warehouse(
+    path: Path,
+    content: WarehouseContent,
+    previous: Path | None = None,
+    earlier_runs: list[dict] | None = None,
+) -> list[dict]:
+    """Create a new warehouse file at `path` with `content`; return the revised figures.
 
-    Run and input history is carried over from `previous`, the published warehouse."""
+    Run, input and change history is carried over from `previous` (the published
+    warehouse); `earlier_runs` (failed runs from the run log) are added to meta_run. Figures
+    of a table that `previous` held too and that now differ are recorded in meta_change."""
     if path.exists():
         path.unlink()
     con = duckdb.connect(str(path))
@@ -95,26 +103,74 @@ def write_warehouse(path: Path, content: WarehouseContent, previous: Path | None
             _insert(con, f"raw.{name}", frame)
         for source, frame in content.quarantine.items():
             _insert(con, f"quarantine_{source}", frame)
+        changes: list[dict] = []
         if previous is not None and previous.exists():
-            _carry_history(con, previous)
+            changes = _carry_history(con, previous, content.run["run_id"])
+        known = {r[0] for r in con.execute("SELECT run_id FROM meta_run").fetchall()}
+        _insert(
+            con,
+            "meta_run",
+            pd.DataFrame([r for r in earlier_runs or [] if r["run_id"] not in known]),
+        )
         _insert(con, "meta_input", content.meta_input)
         _insert(con, "meta_check", content.meta_check)
-        _insert(con, "meta_run", pd.DataFrame([content.run]))
+        run = dict(content.run)
+        run["changes"] = json.dumps(summarise_changes(changes))
+        _insert(con, "meta_run", pd.DataFrame([run]))
         con.execute("CHECKPOINT")
+        return changes
     finally:
         con.close()
 
 
-def _carry_history(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
+def summarise_changes(changes: list[dict], examples: int = 5) -> dict:
+    """Per table: how many figures were revised, with a few examples."""
+    out: dict[str, dict] = {}
+    for c in changes:
+        t = out.setdefault(
+            c["table_id"], {"period_year": c["period_year"], "figures": 0, "examples": []}
+        )
+        t["figures"] += 1
+        if len(t["examples"]) < examples:
+            t["examples"].append(
+                f"{c['area_code']} {c['stem']}: {c['old_value']} -> {c['new_value']}"
+            )
+    return out
+
+
+_CHANGED_FIGURES = """
+INSERT INTO meta_change
+SELECT ?, 'cbs_kerncijfers', coalesce(n.table_id, o.table_id), coalesce(n.period_year, o.period_year),
+       coalesce(n.area_code, o.area_code), coalesce(n.stem, o.stem), o.value, n.value
+FROM raw.cbs_kerncijfers n
+FULL JOIN previous.raw.cbs_kerncijfers o
+       ON o.table_id = n.table_id AND o.area_code = n.area_code AND o.stem = n.stem
+WHERE n.value IS DISTINCT FROM o.value
+  AND coalesce(n.table_id, o.table_id) IN (SELECT table_id FROM raw.cbs_kerncijfers)
+  AND coalesce(n.table_id, o.table_id) IN (SELECT table_id FROM previous.raw.cbs_kerncijfers)
+"""
+
+
+def _carry_history(con: duckdb.DuckDBPyConnection, previous: Path, run_id: str) -> list[dict]:
     try:
         con.execute("ATTACH ? AS previous (READ_ONLY)", [str(previous)])
     except duckdb.Error:
-        return  # an unreadable old file has no history worth keeping
+        return []  # an unreadable old file has no history worth keeping
     try:
-        for table in ("meta_run", "meta_input"):
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM previous.{table}")
-    except duckdb.Error:
-        pass  # an older schema: history starts again
+        for table in ("meta_run", "meta_input", "meta_change"):
+            with contextlib.suppress(duckdb.Error):  # an older schema: that history starts again
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM previous.{table}")
+        try:
+            con.execute(_CHANGED_FIGURES, [run_id])
+        except duckdb.Error:
+            return []
+        rows = con.execute(
+            "SELECT table_id, period_year, area_code, stem, old_value, new_value FROM meta_change "
+            "WHERE run_id = ? ORDER BY table_id, area_code, stem",
+            [run_id],
+        ).fetchall()
+        cols = ["table_id", "period_year", "area_code", "stem", "old_value", "new_value"]
+        return [dict(zip(cols, r, strict=True)) for r in rows]
     finally:
         con.execute("DETACH previous")
 

@@ -94,9 +94,26 @@ CREATE TABLE meta_run (
     rows_read BIGINT,
     rows_quarantined BIGINT,
     warnings VARCHAR[],
-    steps JSON
+    steps JSON,
+    recomputed VARCHAR[],
+    changes JSON,
+    failed_checks VARCHAR[],
+    message VARCHAR,
+    input_fingerprint JSON
 );
-COMMENT ON TABLE meta_run IS 'Elke run die dit warehouse publiceerde (en de eerdere): wanneer, met welke status, wat er gelezen en in quarantaine gezet is, waarschuwingen, en de duur per stap.';
+COMMENT ON TABLE meta_run IS 'Elke run (geslaagd of mislukt) tot en met deze: wanneer, status, wat er gelezen en in quarantaine gezet is, welke assets opnieuw berekend zijn (recomputed), wat er veranderde (changes), welke controles faalden (failed_checks), waarschuwingen (bijv. CBS onbereikbaar: opgeslagen antwoorden gebruikt), de duur per stap, en de versies van alle invoer (input_fingerprint).';
+
+CREATE TABLE meta_change (
+    run_id VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    table_id VARCHAR,
+    period_year INTEGER,
+    area_code VARCHAR,
+    stem VARCHAR,
+    old_value DOUBLE,
+    new_value DOUBLE
+);
+COMMENT ON TABLE meta_change IS 'Cijfers die een bron herzag: per run, tabel, jaar, gebied en variabele de oude en de nieuwe waarde (bijv. een herziene CBS-tabel met een nieuwe Modified).';
 
 CREATE TABLE meta_input (
     run_id VARCHAR NOT NULL,

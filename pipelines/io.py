@@ -1,0 +1,48 @@
+"""Where asset outputs live between runs: pickles next to the warehouse, written atomically.
+
+Kept across runs, so a build whose inputs changed only in part can reuse the outputs of the
+assets it does not recompute; a build killed half-way never leaves a half-written one."""
+
+import os
+import pickle
+from pathlib import Path
+
+from dagster import ConfigurableIOManager, InputContext, OutputContext
+
+from pipelines.resources import DEFAULT_CONFIG
+from pipelines.versions import cache_dir
+from sources.config import load_config
+
+
+class CacheMiss(LookupError):
+    pass
+
+
+class AtomicPickleIOManager(ConfigurableIOManager):
+    """Pickles under `<warehouse dir>/.<warehouse name>.cache/`, one file per asset."""
+
+    config_path: str = DEFAULT_CONFIG  # the same config as the `settings` resource
+
+    def _path(self, key_parts: list[str]) -> Path:
+        base = cache_dir(load_config(self.config_path).paths.warehouse)
+        return base.joinpath(*key_parts).with_suffix(".pickle")
+
+    def handle_output(self, context: OutputContext, obj: object) -> None:
+        path = self._path(context.asset_key.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+
+    def load_input(self, context: InputContext) -> object:
+        path = self._path(context.asset_key.path)
+        if not path.exists():
+            raise CacheMiss(f"{path}: no stored output of {context.asset_key.to_user_string()}")
+        with open(path, "rb") as f:
+            return pickle.load(f)
+
+    def has_output(self, asset_key_path: list[str]) -> bool:
+        return self._path(asset_key_path).exists()

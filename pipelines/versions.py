@@ -1,0 +1,193 @@
+"""Data versions of a build's inputs, and what changed since the published warehouse.
+
+A build is identified by the versions of its inputs (CBS table `Modified` plus the sha256 of
+the saved replies; the sha256 of every kaart file), the config file and the code. The CLI
+compares them with the last published run to recompute only what depends on a change, or
+nothing at all."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from sources.config import Config
+from sources.http import FetchError
+from sources.statline import StatLineClient, latest_snapshot, saved_modified
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CODE_PACKAGES = ("sources", "checks", "transforms", "warehouse", "pipelines")
+# The assets of pipelines.definitions, by name (kept here so that deciding whether to build at
+# all does not import Dagster; a test holds the two lists together).
+ASSET_NAMES = (
+    "cbs_kerncijfers_tables",
+    "cbs_kaart_layers",
+    "cbs_kerncijfers_checked",
+    "cbs_kaart_checked",
+    "area_model",
+    "cbs_indicator_facts_table",
+    "published_warehouse",
+)
+# Which source asset each kind of input feeds.
+SOURCE_ASSETS = {"kerncijfers": "cbs_kerncijfers_tables", "kaart": "cbs_kaart_layers"}
+
+
+def cache_dir(warehouse: Path) -> Path:
+    """Where asset outputs are kept between runs (see pipelines.io)."""
+    return warehouse.parent / f".{warehouse.name}.cache"
+
+
+def _sha_files(paths: list[Path], root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(str(p.relative_to(root)).encode())
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def code_version() -> str:
+    files = [
+        p
+        for pkg in CODE_PACKAGES
+        for p in (REPO_ROOT / pkg).rglob("*")
+        if p.suffix in (".py", ".sql", ".toml") and "__pycache__" not in p.parts
+    ]
+    return _sha_files(files, REPO_ROOT)[:16]
+
+
+def snapshot_version(snapshot: Path) -> str:
+    """`<table>@<Modified>#<sha of the replies>` of one saved snapshot."""
+    files = [p for p in snapshot.glob("*.json") if p.name != "manifest.json"]
+    return f"{snapshot.parent.name}@{saved_modified(snapshot)}#{_sha_files(files, snapshot)[:16]}"
+
+
+def kaart_version(folder: Path) -> str:
+    files = [p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".partial")]
+    return _sha_files(files, folder)[:16]
+
+
+@dataclass
+class InputVersions:
+    config: str
+    code: str
+    kerncijfers: dict[str, str] = field(default_factory=dict)  # year -> snapshot version
+    kaart: dict[str, str] = field(default_factory=dict)  # year -> folder version
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> InputVersions:
+        return cls(**json.loads(text))
+
+    def changed_sources(self, previous: InputVersions | None) -> set[str] | None:
+        """Source assets whose inputs differ; None when everything must be rebuilt."""
+        if previous is None or (previous.config, previous.code) != (self.config, self.code):
+            return None
+        return {
+            asset
+            for kind, asset in SOURCE_ASSETS.items()
+            if getattr(self, kind) != getattr(previous, kind)
+        }
+
+
+def current_versions(config: Config, snapshots: dict[int, Path]) -> InputVersions:
+    """Versions of the snapshots a build will use and of the kaart folders it will read."""
+    kaart_root = config.paths.landing / "cbs_kaart"
+    return InputVersions(
+        config=hashlib.sha256(config.path.read_bytes()).hexdigest()[:16],
+        code=code_version(),
+        kerncijfers={str(y): snapshot_version(p) for y, p in sorted(snapshots.items())},
+        kaart={
+            str(y): kaart_version(kaart_root / str(y))
+            for y in config.years
+            if (kaart_root / str(y)).is_dir()
+        },
+    )
+
+
+def published_versions(warehouse: Path) -> InputVersions | None:
+    """The input versions of the run that made the published warehouse."""
+    if not warehouse.exists():
+        return None
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            row = con.execute(
+                "SELECT input_fingerprint FROM meta_run WHERE status = 'success' "
+                "ORDER BY finished_at DESC LIMIT 1"
+            ).fetchone()
+    except duckdb.Error:
+        return None  # unreadable or an older schema: rebuild everything
+    if not row or not row[0]:
+        return None
+    try:
+        return InputVersions.from_json(row[0])
+    except (json.JSONDecodeError, TypeError):
+        return None
+
+
+@dataclass
+class BuildPlan:
+    """What a build has to do: everything (None), some source assets and what depends on
+    them, or nothing."""
+
+    sources: list[str] | None
+    reason: str
+    versions: InputVersions
+    previous: InputVersions | None
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.sources == []
+
+
+def plan_build(
+    config: Config, client: StatLineClient | None, assets: set[str], cached: set[str]
+) -> BuildPlan:
+    """Compare the inputs a build would use with those of the published warehouse.
+
+    `client` None means offline. Online, only `TableInfos` is asked for: a table whose
+    `Modified` differs from the saved one (or that cannot be asked now) counts as changed,
+    and the build itself fetches it or falls back to the saved reply. `cached`: asset names
+    whose outputs are stored from an earlier run (what a partial build can reuse), out of
+    all `assets` of the graph."""
+    landing = config.paths.landing / "cbs_kerncijfers"
+    snapshots: dict[int, Path] = {}
+    unsure: list[str] = []
+    for year in config.years:
+        table_id = config.table_for_year(year)
+        if table_id is None:
+            continue
+        saved = latest_snapshot(landing, table_id)
+        if client is not None:
+            try:
+                modified = client.table_modified(table_id)
+            except FetchError:
+                unsure.append(f"{table_id} (CBS not reachable)")
+            else:
+                if saved is None or modified != saved_modified(saved):
+                    unsure.append(f"{table_id} (Modified {modified})")
+        if saved is not None:
+            snapshots[year] = saved
+    versions = current_versions(config, snapshots)
+    previous = published_versions(config.paths.warehouse)
+    changed = versions.changed_sources(previous)
+    if changed is None:
+        why = "no published warehouse" if previous is None else "config or code changed"
+        return BuildPlan(None, why, versions, previous)
+    if unsure:
+        changed.add(SOURCE_ASSETS["kerncijfers"])
+    if not changed:
+        return BuildPlan(
+            [], "inputs, config and code are as in the published warehouse", versions, previous
+        )
+    if not assets - changed <= cached:
+        return BuildPlan(None, "stored outputs of an earlier run are missing", versions, previous)
+    parts = [f"new CBS version of {', '.join(unsure)}"] if unsure else []
+    parts += [
+        f"{name} changed" for name in sorted(changed) if not unsure or "kerncijfers" not in name
+    ]
+    return BuildPlan(sorted(changed), "; ".join(parts), versions, previous)
