@@ -118,6 +118,7 @@ def run_build(
     show_progress: bool = True,
     sources: list[str] | None = None,
     run_id: str | None = None,
+    force_publish: bool = False,
 ):
     """Materialise the graph in-process (all of it, or `sources` and what depends on them);
     return Dagster's result."""
@@ -130,7 +131,13 @@ def run_build(
     config = str(config_path.resolve())
     run_config = {
         "resources": {
-            "settings": {"config": {"config_path": config, "offline": offline}},
+            "settings": {
+                "config": {
+                    "config_path": config,
+                    "offline": offline,
+                    "force_publish": force_publish,
+                }
+            },
             "io_manager": {"config": {"config_path": config}},
         },
         "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
@@ -217,7 +224,7 @@ def build(
         f"  plan: {'everything' if sources is None else ', '.join(sources) + ' and what depends on them'} ({the_plan.reason if not full else '--full'})"
     )
     run_id = str(uuid.uuid4())
-    result = run_build(cfg.path, offline, sources=sources, run_id=run_id)
+    result = run_build(cfg.path, offline, sources=sources, run_id=run_id, force_publish=full)
     record = {
         "run_id": run_id,
         "started_at": started.isoformat(),

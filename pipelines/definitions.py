@@ -529,7 +529,7 @@ def published_warehouse(
     target.parent.mkdir(parents=True, exist_ok=True)
     for stale in remove_stale_staging(target):
         context.log.warning(f"removed a staging file left by a build that died: {stale}")
-    if not warnings and versions == published_versions(target):
+    if not settings.force_publish and not warnings and versions == published_versions(target):
         # Nothing new: leave the published file (and its readers) alone.
         context.log.info("inputs, config and code as in the published warehouse: not published")
         return Output(

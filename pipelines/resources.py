@@ -16,6 +16,7 @@ class WijkmonitorSettings(ConfigurableResource):
 
     config_path: str = DEFAULT_CONFIG
     offline: bool = False
+    force_publish: bool = False  # publish even when nothing changed (`build --full`)
 
     def load(self) -> Config:
         return load_config(self.config_path)
