@@ -19,6 +19,7 @@ from dagster import (
     Definitions,
     MetadataValue,
     Output,
+    RunFailureSensorContext,
     RunRequest,
     ScheduleDefinition,
     SensorEvaluationContext,
@@ -26,6 +27,7 @@ from dagster import (
     asset,
     asset_check,
     define_asset_job,
+    run_failure_sensor,
     sensor,
 )
 
@@ -34,6 +36,7 @@ from checks.kaart import kaart_suites, split_kaart
 from checks.kerncijfers import kerncijfers_suite, split_kerncijfers
 from checks.report import InputRejected
 from pipelines.io import AtomicPickleIOManager
+from pipelines.notify import notify_run
 from pipelines.resources import WijkmonitorSettings
 from pipelines.versions import current_versions, published_versions
 from sources.kaart import KaartReadError, read_kaart_folder
@@ -56,7 +59,7 @@ from warehouse.build import (
     summarise_changes,
     write_warehouse,
 )
-from warehouse.runlog import failed_runs_from_log
+from warehouse.runlog import append_run_log, failed_runs_from_log
 
 
 def is_synthetic(landing: Path) -> bool:
@@ -675,11 +678,33 @@ def landing_sensor(context: SensorEvaluationContext, settings: WijkmonitorSettin
     )
 
 
+@run_failure_sensor(
+    monitored_jobs=[monthly_build_job],
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Writes a failed build (scheduled or from the UI) to the run log next to the "
+    "warehouse, so the next published run records it, and sends the configured notification.",
+)
+def report_failed_build(context: RunFailureSensorContext, settings: WijkmonitorSettings):
+    config = settings.load()
+    run = context.dagster_run
+    record = {
+        "run_id": run.run_id,
+        "status": "failed",
+        "finished_at": datetime.now(UTC).isoformat(),
+        "offline": settings.offline,
+        "config_path": str(config.path),
+        "message": (context.failure_event.message or "")[:4000],
+        "failed_checks": [],
+    }
+    append_run_log(config.paths.warehouse, record)
+    notify_run(config, record, log=context.log.warning)
+
+
 defs = Definitions(
     assets=ASSETS,
     asset_checks=ASSET_CHECKS,
     jobs=[monthly_build_job],
     schedules=[monthly_schedule],
-    sensors=[landing_sensor],
+    sensors=[landing_sensor, report_failed_build],
     resources={"settings": WijkmonitorSettings(), "io_manager": AtomicPickleIOManager()},
 )

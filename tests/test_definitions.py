@@ -73,3 +73,14 @@ def test_landing_sensor_asks_for_an_offline_build_when_a_file_arrives(tmp_path):
     request = landing_sensor(ctx)
     assert request.run_config["resources"]["settings"]["config"]["offline"] is True
     validate_run_config(defs.resolve_job_def("monthly_build"), request.run_config)
+
+
+def test_the_build_planner_knows_every_asset():
+    from pipelines.versions import ASSET_NAMES
+
+    assert set(ASSET_NAMES) == {a.key.to_user_string() for a in ASSETS}
+
+
+def test_failed_builds_are_reported_by_a_run_failure_sensor():
+    sensor_def = defs.resolve_sensor_def("report_failed_build")
+    assert sensor_def.default_status.value == "RUNNING"
