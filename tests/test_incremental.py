@@ -172,6 +172,18 @@ def test_readers_and_kill_9_never_see_a_broken_warehouse(tmp_path):
     with duckdb.connect(str(warehouse), read_only=True) as fresh:
         assert fresh.execute(query).fetchone()[2] != seen_before[2]
 
+    # An analyst who opened the file read-write (and so locks it) does not cost the history.
+    with duckdb.connect(str(warehouse)) as careless:
+        runs_before = careless.execute("SELECT count(*) FROM meta_run").fetchone()[0]
+        assert cli_build(cfg, "--offline", "--full").returncode == 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM meta_run").fetchone()[0] == runs_before + 1
+        assert not any(
+            con.execute(
+                "SELECT warnings FROM meta_run ORDER BY finished_at DESC LIMIT 1"
+            ).fetchone()[0]
+        )
+
     # Builds killed at random moments, one after another.
     rng = random.Random(1916)
     for _ in range(3):

@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 SCHEMA_SQL = Path(__file__).with_name("sql") / "schema.sql"
-_STAGING = re.compile(r"^\.(?P<name>.+)\.tmp-(?P<pid>\d+)-(?P<run>[\w-]+)$")
+_STAGING = re.compile(r"^\.(?P<name>.+)\.(?:tmp|previous)-(?P<pid>\d+)-(?P<run>[\w-]+)$")
 
 
 @dataclass
@@ -104,8 +105,11 @@ def write_warehouse(
         for source, frame in content.quarantine.items():
             _insert(con, f"quarantine_{source}", frame)
         changes: list[dict] = []
+        run = dict(content.run)
         if previous is not None and previous.exists():
-            changes = _carry_history(con, previous, content.run["run_id"])
+            changes, problem = _carry_history(con, previous, content.run["run_id"])
+            if problem:
+                run["warnings"] = [*(run.get("warnings") or []), problem]
         known = {r[0] for r in con.execute("SELECT run_id FROM meta_run").fetchall()}
         _insert(
             con,
@@ -114,7 +118,6 @@ def write_warehouse(
         )
         _insert(con, "meta_input", content.meta_input)
         _insert(con, "meta_check", content.meta_check)
-        run = dict(content.run)
         run["changes"] = json.dumps(summarise_changes(changes))
         _insert(con, "meta_run", pd.DataFrame([run]))
         con.execute("CHECKPOINT")
@@ -151,11 +154,18 @@ WHERE n.value IS DISTINCT FROM o.value
 """
 
 
-def _carry_history(con: duckdb.DuckDBPyConnection, previous: Path, run_id: str) -> list[dict]:
+def _carry_history(
+    con: duckdb.DuckDBPyConnection, previous: Path, run_id: str
+) -> tuple[list[dict], str | None]:
+    # Read a copy, not the published file: no lock on it is needed or taken, so a
+    # read-write connection an analyst left open cannot stop the history from carrying over.
+    copy = previous.with_name(f".{previous.name}.previous-{os.getpid()}-{run_id}")
     try:
-        con.execute("ATTACH ? AS previous (READ_ONLY)", [str(previous)])
-    except duckdb.Error:
-        return []  # an unreadable old file has no history worth keeping
+        shutil.copyfile(previous, copy)
+        con.execute("ATTACH ? AS previous (READ_ONLY)", [str(copy)])
+    except (OSError, duckdb.Error) as exc:
+        copy.unlink(missing_ok=True)
+        return [], f"{previous}: run history could not be read and starts again here ({exc})"
     try:
         for table in ("meta_run", "meta_input", "meta_change"):
             with contextlib.suppress(duckdb.Error):  # an older schema: that history starts again
@@ -163,16 +173,17 @@ def _carry_history(con: duckdb.DuckDBPyConnection, previous: Path, run_id: str) 
         try:
             con.execute(_CHANGED_FIGURES, [run_id])
         except duckdb.Error:
-            return []
+            return [], None
         rows = con.execute(
             "SELECT table_id, period_year, area_code, stem, old_value, new_value FROM meta_change "
             "WHERE run_id = ? ORDER BY table_id, area_code, stem",
             [run_id],
         ).fetchall()
         cols = ["table_id", "period_year", "area_code", "stem", "old_value", "new_value"]
-        return [dict(zip(cols, r, strict=True)) for r in rows]
+        return [dict(zip(cols, r, strict=True)) for r in rows], None
     finally:
         con.execute("DETACH previous")
+        copy.unlink(missing_ok=True)
 
 
 def publish_warehouse(staging: Path, target: Path) -> None:
