@@ -198,4 +198,7 @@ def test_readers_and_kill_9_never_see_a_broken_warehouse(tmp_path):
             assert con.execute("SELECT count(*) FROM fact_indicator").fetchone()[0] == 4752
     final = cli_build(cfg, "--offline", "--full")
     assert final.returncode == 0, final.stderr
-    assert not [p for p in warehouse.parent.iterdir() if ".tmp-" in p.name]
+    left = [
+        p.name for p in warehouse.parent.iterdir() if ".tmp-" in p.name or ".previous-" in p.name
+    ]
+    assert left == []

@@ -66,11 +66,20 @@ def test_staging_files_of_dead_builds_are_removed(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     stale = tmp_path / f".warehouse.duckdb.tmp-{dead.pid}-abc"
+    stale_wal = tmp_path / f".warehouse.duckdb.tmp-{dead.pid}-abc.wal"
+    stale_spill = tmp_path / f".warehouse.duckdb.tmp-{dead.pid}-abc.tmp"
+    stale_copy = tmp_path / f".warehouse.duckdb.previous-{dead.pid}-abc"
     mine = tmp_path / f".warehouse.duckdb.tmp-{os.getpid()}-def"
-    stale.write_bytes(b"x")
-    mine.write_bytes(b"x")
-    assert remove_stale_staging(target) == [stale]
-    assert mine.exists() and not stale.exists()
+    for p in (stale, stale_wal, stale_copy, mine):
+        p.write_bytes(b"x")
+    stale_spill.mkdir()
+    (stale_spill / "duckdb_temp_block").write_bytes(b"x")
+    assert sorted(remove_stale_staging(target)) == sorted(
+        [stale, stale_wal, stale_spill, stale_copy]
+    )
+    assert mine.exists() and not any(
+        p.exists() for p in (stale, stale_wal, stale_spill, stale_copy)
+    )
 
 
 def test_a_failing_expectation_blocks_publication_and_names_the_check(tmp_path):

@@ -18,7 +18,10 @@ import pandas as pd
 import pyarrow as pa
 
 SCHEMA_SQL = Path(__file__).with_name("sql") / "schema.sql"
-_STAGING = re.compile(r"^\.(?P<name>.+)\.(?:tmp|previous)-(?P<pid>\d+)-(?P<run>[\w-]+)$")
+# Our staging and history-copy files, and what DuckDB keeps beside them (.wal, a .tmp folder).
+_STAGING = re.compile(
+    r"^\.(?P<name>.+)\.(?:tmp|previous)-(?P<pid>\d+)-(?P<run>[0-9a-f-]+)(?:\.wal|\.tmp)?$"
+)
 
 
 @dataclass
@@ -62,8 +65,11 @@ def remove_stale_staging(target: Path) -> list[Path]:
         if not m or not m["name"].startswith(target.name):
             continue
         if int(m["pid"]) != os.getpid() and not _pid_alive(int(m["pid"])):
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
             removed.append(p)
     return removed
 
