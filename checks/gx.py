@@ -25,6 +25,7 @@ class ExpectationOutcome:
     success: bool
     unexpected_count: int
     sample: list[Any] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)  # where the unexpected rows came from
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,22 @@ class SuiteOutcome:
             return f"{self.suite}: all {len(self.outcomes)} expectations met"
         parts = [
             f"{o.expectation}({o.column}) failed for {o.unexpected_count} rows, e.g. {o.sample[:3]}"
+            + (f" in {', '.join(o.inputs)}" if o.inputs else "")
             for o in self.failed
         ]
         return f"{self.suite}: " + "; ".join(parts)
 
 
-def run_suite(suite_name: str, frame: pd.DataFrame, expectations: Sequence[Any]) -> SuiteOutcome:
-    """Validate `frame` against `expectations` (gx.expectations.* objects)."""
+def run_suite(
+    suite_name: str,
+    frame: pd.DataFrame,
+    expectations: Sequence[Any],
+    where: Sequence[str] | None = None,
+) -> SuiteOutcome:
+    """Validate `frame` against `expectations` (gx.expectations.* objects).
+
+    `where` labels each row with the input it came from (a file), so that a failure can say
+    on which file it failed."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -64,6 +74,7 @@ def run_suite(suite_name: str, frame: pd.DataFrame, expectations: Sequence[Any])
     plain = frame.astype(
         {c: object for c in frame.columns if pd.api.types.is_string_dtype(frame[c])}
     )
+    plain = plain.reset_index(drop=True)
     batch = batch_def.get_batch(batch_parameters={"dataframe": plain})
     result = batch.validate(suite)
     outcomes = []
@@ -77,9 +88,21 @@ def run_suite(suite_name: str, frame: pd.DataFrame, expectations: Sequence[Any])
                 success=bool(r.success),
                 unexpected_count=int(res.get("unexpected_count") or 0),
                 sample=[_plain(v) for v in (res.get("partial_unexpected_list") or [])[:5]],
+                inputs=_where(where, res.get("partial_unexpected_index_list")),
             )
         )
     return SuiteOutcome(suite=suite_name, success=bool(result.success), outcomes=outcomes)
+
+
+def _where(where: Sequence[str] | None, index_list: Any) -> list[str]:
+    if where is None or not index_list:
+        return []
+    labels = []
+    for i in index_list:
+        pos = i if isinstance(i, int) else (i.get("index") if isinstance(i, dict) else None)
+        if isinstance(pos, int) and 0 <= pos < len(where) and where[pos] not in labels:
+            labels.append(where[pos])
+    return labels
 
 
 def _plain(value: Any) -> Any:

@@ -178,6 +178,7 @@ def kaart_suites(layers_by_year: dict[int, list[KaartLayer]]) -> list:
     """One GX suite per level over the accepted rows of every year (stacked with `geo_year`):
     a few suites instead of one per file keeps the check fast."""
     by_level: dict[str, list[pd.DataFrame]] = {}
+    where: dict[str, list[str]] = {}
     for year, layers in layers_by_year.items():
         for layer in layers:
             frame = layer.frame
@@ -187,10 +188,17 @@ def kaart_suites(layers_by_year: dict[int, list[KaartLayer]]) -> list:
                 by_level.setdefault(layer.level, []).append(
                     pd.DataFrame(frame).assign(geo_year=year)
                 )
+                label = f"{layer.path}" + (f" (layer {layer.layer})" if layer.layer else "")
+                where.setdefault(layer.level, []).extend([label] * len(frame))
     outcomes = []
     for level, frames in by_level.items():
         stacked = pd.concat(frames, ignore_index=True)
         outcomes.append(
-            run_suite(f"{SOURCE}_{level}", stacked, kaart_expectations(level, stacked.columns))
+            run_suite(
+                f"{SOURCE}_{level}",
+                stacked,
+                kaart_expectations(level, stacked.columns),
+                where[level],
+            )
         )
     return outcomes

@@ -6,7 +6,7 @@ quarantined rows with their reasons; a reply that cannot be used at all is rejec
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +48,7 @@ class KerncijfersSplit:
     rows_read: int
     rows_accepted: int
     rows_out_of_scope: int  # other gemeenten' areas, or exact repeats from overlapping queries
+    area_files: dict[str, str] = field(default_factory=dict)  # accepted area -> its reply file
 
     @property
     def rows_quarantined(self) -> int:
@@ -202,6 +203,10 @@ def split_kerncijfers(
         rows_read=rows_read,
         rows_accepted=rows_read - len(quarantine),
         rows_out_of_scope=other,
+        area_files={
+            codes[pos]: str(table.row_files[candidates[pos]][0])
+            for pos in np.flatnonzero(~bad_rows)
+        },
     )
 
 
@@ -291,7 +296,11 @@ def kerncijfers_suite(splits: dict[int, KerncijfersSplit]):
     """The GX suite over the accepted figures of every year at once."""
     from checks.gx import run_suite
 
-    frames = [s.values.assign(period_year=year) for year, s in splits.items() if len(s.values)]
-    if not frames:
+    used = {year: s for year, s in splits.items() if len(s.values)}
+    if not used:
         return []
-    return [run_suite(SOURCE, pd.concat(frames, ignore_index=True), kerncijfers_expectations())]
+    stacked = pd.concat(
+        [s.values.assign(period_year=year) for year, s in used.items()], ignore_index=True
+    )
+    where = [f for s in used.values() for f in s.values["area_code"].map(s.area_files)]
+    return [run_suite(SOURCE, stacked, kerncijfers_expectations(), where)]

@@ -98,4 +98,5 @@ def test_a_failing_expectation_blocks_publication_and_names_the_check(tmp_path):
     messages = " ".join(_failure_messages(result))
     assert "kerncijfers_expectations_met" in messages
     assert "expect_column_values_to_be_between(value)" in messages and "-40" in messages
+    assert str(page) in messages  # on which file
     assert not (tmp_path / "out" / "warehouse.duckdb").exists()
