@@ -23,7 +23,7 @@ import geopandas as gpd
 import pandas as pd
 
 from checks.gx import run_suite
-from checks.report import InputRejected, Problem, ValidationReport
+from checks.report import Problem, ValidationReport
 from sources.config import AREA_CODE, GEMEENTE_CODE
 from sources.kaart import KaartLayer, KaartReadError, read_kaart_file, read_kaart_folder
 
@@ -126,7 +126,7 @@ def validate_kaart(path: Path | str) -> ValidationReport:
     try:
         layers = read_kaart_folder(path) if path.is_dir() else read_kaart_file(path)
     except KaartReadError as exc:
-        return ValidationReport.rejected(SOURCE, InputRejected(exc.path, exc.problem))
+        return ValidationReport.rejected(SOURCE, exc)
     report = ValidationReport(source=SOURCE, path=str(path))
     several = len(layers) > 1
     for layer in layers:

@@ -14,9 +14,9 @@ import pandas as pd
 
 from checks.report import InputRejected, Problem, ValidationReport
 from sources.config import AREA_CODE
+from sources.errors import UnreadableInput
 from sources.statline import (
     SavedTable,
-    StatLineReadError,
     key_stem,
     read_reply,
     read_saved_table,
@@ -268,9 +268,7 @@ def validate_kerncijfers(path: Path | str, gemeente: str | None = None) -> Valid
             if table.rows and AREA_KEY not in set().union(*table.rows):
                 raise InputRejected(path, f"required key '{AREA_KEY}' is missing from every row")
         split = split_kerncijfers(table, gemeente)
-    except StatLineReadError as exc:
-        return ValidationReport.rejected(SOURCE, InputRejected(exc.path, exc.problem))
-    except InputRejected as exc:
+    except UnreadableInput as exc:
         return ValidationReport.rejected(SOURCE, exc)
     report = ValidationReport(
         source=SOURCE,

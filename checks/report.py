@@ -4,19 +4,15 @@ and what `meta_input` and `quarantine_<source>` store."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Literal
 
+from sources.errors import UnreadableInput
 
-class InputRejected(ValueError):
+
+class InputRejected(UnreadableInput):
     """A whole input is unusable (unreadable, wrong format, a required key missing).
 
     The message always names the file and the problem."""
-
-    def __init__(self, path: Path | str, problem: str) -> None:
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{path}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -57,7 +53,7 @@ class ValidationReport:
         }
 
     @classmethod
-    def rejected(cls, source: str, exc: InputRejected) -> ValidationReport:
+    def rejected(cls, source: str, exc: UnreadableInput) -> ValidationReport:
         return cls(
             source=source,
             path=exc.path,

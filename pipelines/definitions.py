@@ -34,15 +34,13 @@ from dagster import (
 from checks.gx import SuiteOutcome
 from checks.kaart import kaart_suites, split_kaart
 from checks.kerncijfers import kerncijfers_suite, split_kerncijfers
-from checks.report import InputRejected
 from pipelines.io import AtomicPickleIOManager
 from pipelines.notify import notify_run
 from pipelines.resources import WijkmonitorSettings
 from pipelines.versions import current_versions, published_versions
-from sources.kaart import KaartReadError, read_kaart_folder
+from sources.kaart import read_kaart_folder
 from sources.statline import (
     StatLineClient,
-    StatLineReadError,
     kerncijfers_queries,
     read_saved_table,
     resolve_table,
@@ -115,10 +113,7 @@ def cbs_kerncijfers_tables(context: AssetExecutionContext, settings: Wijkmonitor
                 f"{year}: no saved reply of {table_id} under {landing} (run without --offline)"
             )
             continue
-        try:
-            tables[year] = read_saved_table(resolved.snapshot, table_id)
-        except StatLineReadError as exc:
-            raise InputRejected(exc.path, exc.problem) from None
+        tables[year] = read_saved_table(resolved.snapshot, table_id)  # names file and problem
     for w in warnings:
         context.log.warning(w)
     meta = pd.DataFrame(
@@ -163,12 +158,7 @@ def cbs_kaart_layers(context: AssetExecutionContext, settings: WijkmonitorSettin
                 f"{year}: no kaart files in {folder}; areas of that year have no boundary"
             )
             continue
-        try:
-            layers[year] = read_kaart_folder(folder)
-        except KaartReadError as exc:
-            raise InputRejected(
-                getattr(exc, "path", folder), getattr(exc, "problem", str(exc))
-            ) from None
+        layers[year] = read_kaart_folder(folder)  # an unreadable file names itself
     for w in warnings:
         context.log.warning(w)
     rows = [

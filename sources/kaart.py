@@ -27,6 +27,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from sources.errors import UnreadableInput
+
 RD_NEW = 28992
 
 MARKERS: dict[int, str] = {
@@ -120,13 +122,8 @@ _DBF_VERSIONS = frozenset({0x02, 0x03, 0x04, 0x05, 0x30, 0x31, 0x32, 0x43, 0x63,
 _DBF_VERSIONS |= frozenset({0xCB, 0xE5, 0xF5, 0xFB})
 
 
-class KaartReadError(ValueError):
+class KaartReadError(UnreadableInput):
     """A kaart file cannot be read; str() is "<path>: <problem>"."""
-
-    def __init__(self, path: Path | str, problem: str) -> None:
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{path}: {problem}")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from sources.errors import UnreadableInput
 from sources.http import (
     FetchError,
     RequestsTransport,
@@ -33,13 +34,8 @@ _PAGE_FILE = re.compile(r"^(?P<set>[A-Za-z]+)(?:_(?P<query>[a-z]+))?_p(?P<page>\
 StatLineError = FetchError
 
 
-class StatLineReadError(ValueError):
+class StatLineReadError(UnreadableInput):
     """A saved reply cannot be used; the message names the file and the problem."""
-
-    def __init__(self, path: Path | str, problem: str) -> None:
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{path}: {problem}")
 
 
 def pad_code(code: str) -> str:
