@@ -80,6 +80,14 @@ CREATE TABLE fact_indicator (
 );
 COMMENT ON TABLE fact_indicator IS 'Een rij per indicator x gebied x periode: waarde, teller, noemer, of de cel is onderdrukt en waarom (bron geheim, geen bron dit jaar, kleine aantallen), of het een schatting is (eigen gebied op basis van een CBS-gemiddelde of -percentage), de invoerversies en de run.';
 
+COMMENT ON COLUMN fact_indicator.value IS 'De waarde in de eenheid van dim_indicator.unit; NULL als de cel onderdrukt is.';
+COMMENT ON COLUMN fact_indicator.numerator IS 'Teller (aantal); bij een eigen gebied de som over de delen.';
+COMMENT ON COLUMN fact_indicator.denominator IS 'Noemer (aantal), of bij een gewogen CBS-gemiddelde/percentage het gewicht (inwoners, huishoudens, woningen).';
+COMMENT ON COLUMN fact_indicator.suppression_reason IS 'Waarom de cel leeg is: bron geheim (CBS publiceert het niet), geen bron dit jaar (variabele of gebied ontbreekt in de tabel van dat jaar), kleine aantallen, niet te berekenen (noemer 0).';
+COMMENT ON COLUMN fact_indicator.is_estimate IS 'TRUE: een CBS-gemiddelde of -percentage voor een eigen gebied, gewogen over de delen; een schatting.';
+COMMENT ON COLUMN fact_indicator.partial IS 'TRUE: de periode is niet compleet (bijv. maanden ontbreken); nooit vergeleken met het basisjaar.';
+COMMENT ON COLUMN fact_indicator.input_versions IS 'De invoerversies waaruit de cel komt, bijv. 85618NED@2025-03-31T02:00:00.';
+
 CREATE TABLE meta_run (
     run_id VARCHAR PRIMARY KEY,
     started_at TIMESTAMPTZ NOT NULL,
@@ -218,8 +226,10 @@ SELECT f.indicator_id, i.theme, i.name, i.unit,
        i.direction, i.source,
        c.baseline_year,
        b.value AS baseline_value,
-       CASE WHEN NOT f.suppressed AND NOT b.suppressed THEN f.value - b.value END AS change_since_baseline,
-       CASE WHEN NOT f.suppressed AND NOT b.suppressed AND b.value <> 0
+       -- A partial period is never compared: it would look like a change that is not there.
+       CASE WHEN NOT f.suppressed AND NOT b.suppressed AND NOT f.partial
+            THEN f.value - b.value END AS change_since_baseline,
+       CASE WHEN NOT f.suppressed AND NOT b.suppressed AND NOT f.partial AND b.value <> 0
             THEN 100 * (f.value - b.value) / b.value END AS change_pct_since_baseline,
        f.run_id
 FROM fact_indicator f
