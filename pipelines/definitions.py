@@ -234,12 +234,16 @@ def cbs_kaart_checked(cbs_kaart_layers):
             accepted, rejected = split_kaart(layer)
             kept.append(replace(layer, frame=accepted))
             if len(rejected):
-                quarantine.append(rejected.assign(file=str(layer.path), year=year))
+                quarantine.append(
+                    rejected.assign(
+                        file=str(layer.path), layer=layer.layer or layer.level, year=year
+                    )
+                )
         layers[year] = kept
     q = (
         pd.concat(quarantine, ignore_index=True)
         if quarantine
-        else pd.DataFrame(columns=["line", "area_code", "reason", "file", "year"])
+        else pd.DataFrame(columns=["line", "area_code", "reason", "file", "layer", "year"])
     )
     return Output(
         {"layers": layers, "quarantine": q},
@@ -420,7 +424,11 @@ def published_warehouse(
     kq = cbs_kaart_checked["quarantine"]
     for year, ls in cbs_kaart_layers["layers"].items():
         for layer in ls:
-            q = kq[(kq["file"] == str(layer.path))] if len(kq) else kq
+            q = (
+                kq[(kq["file"] == str(layer.path)) & (kq["layer"] == (layer.layer or layer.level))]
+                if len(kq)
+                else kq
+            )
             inputs.append(
                 {
                     "run_id": run_id,
