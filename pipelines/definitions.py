@@ -411,7 +411,7 @@ def published_warehouse(
                 "table_id": t.table_id,
                 "modified": t.modified,
                 "fetched_at": t.fetched_at,
-                "sha256": _combined_sha(f.sha256 for f in t.files),
+                "sha256": t.sha256,
                 "rows_read": split.rows_read,
                 "rows_accepted": split.rows_accepted,
                 "rows_quarantined": split.rows_quarantined,
@@ -597,15 +597,6 @@ def _kaart_nulls(layers_by_year) -> pd.DataFrame:
         for n in layer.nulls
     ]
     return pd.DataFrame(rows)
-
-
-def _combined_sha(hashes) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    for x in hashes:
-        h.update(x.encode())
-    return h.hexdigest()
 
 
 def _step_timings(context: AssetExecutionContext) -> dict:

@@ -16,7 +16,7 @@ import duckdb
 
 from sources.config import Config
 from sources.http import FetchError
-from sources.statline import StatLineClient, latest_snapshot, saved_modified
+from sources.statline import StatLineClient, latest_snapshot, saved_modified, snapshot_sha256
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CODE_PACKAGES = ("sources", "checks", "transforms", "warehouse", "pipelines")
@@ -60,8 +60,7 @@ def code_version() -> str:
 
 def snapshot_version(snapshot: Path) -> str:
     """`<table>@<Modified>#<sha of the replies>` of one saved snapshot."""
-    files = [p for p in snapshot.glob("*.json") if p.name != "manifest.json"]
-    return f"{snapshot.parent.name}@{saved_modified(snapshot)}#{_sha_files(files, snapshot)[:16]}"
+    return f"{snapshot.parent.name}@{saved_modified(snapshot)}#{snapshot_sha256(snapshot)[:16]}"
 
 
 def kaart_version(folder: Path) -> str:

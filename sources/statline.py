@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -195,6 +195,26 @@ class SavedTable:
     def title(self) -> str | None:
         return self.table_info.get("Title")
 
+    @property
+    def sha256(self) -> str:
+        """One digest over every saved reply of the snapshot."""
+        return snapshot_digest((f.path.name, f.sha256) for f in self.files)
+
+
+def snapshot_digest(named_hashes: Iterable[tuple[str, str]]) -> str:
+    """The digest of a snapshot from (file name, sha256) of its replies, in name order."""
+    h = hashlib.sha256()
+    for name, digest in sorted(named_hashes):
+        h.update(f"{name}\0{digest}\n".encode())
+    return h.hexdigest()
+
+
+def snapshot_sha256(snapshot: Path) -> str:
+    """`SavedTable.sha256` of a snapshot folder, without parsing its replies."""
+    return snapshot_digest(
+        (path.name, sha256_bytes(path.read_bytes())) for path, *_ in _page_files(snapshot)
+    )
+
 
 def read_reply(path: Path) -> list[dict[str, Any]]:
     """The `value` rows of one saved reply; StatLineReadError if it is not a usable reply."""
@@ -202,6 +222,11 @@ def read_reply(path: Path) -> list[dict[str, Any]]:
         raw = path.read_bytes()
     except OSError as exc:
         raise StatLineReadError(path, f"cannot read the file: {exc.strerror}") from exc
+    return parse_reply(path, raw)
+
+
+def parse_reply(path: Path, raw: bytes) -> list[dict[str, Any]]:
+    """The `value` rows of the bytes of a saved reply (`path` names it in errors)."""
     if not raw.strip():
         raise StatLineReadError(path, "the file is empty")
     try:
@@ -270,10 +295,12 @@ def read_saved_table(snapshot: Path, table_id: str | None = None) -> SavedTable:
     row_files: list[tuple[Path, int]] = []
     files: list[SavedFile] = []
     for path, entity_set, query, _page in _page_files(snapshot):
-        value = read_reply(path)
-        files.append(
-            SavedFile(path, sha256_bytes(path.read_bytes()), entity_set, query, len(value))
-        )
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise StatLineReadError(path, f"cannot read the file: {exc.strerror}") from exc
+        value = parse_reply(path, raw)
+        files.append(SavedFile(path, sha256_bytes(raw), entity_set, query, len(value)))
         if entity_set == "TableInfos":
             info = value[0] if value else {}
         elif entity_set == "DataProperties":
