@@ -43,6 +43,3 @@ class AtomicPickleIOManager(ConfigurableIOManager):
             raise CacheMiss(f"{path}: no stored output of {context.asset_key.to_user_string()}")
         with open(path, "rb") as f:
             return pickle.load(f)
-
-    def has_output(self, asset_key_path: list[str]) -> bool:
-        return self._path(asset_key_path).exists()
