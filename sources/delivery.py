@@ -1,0 +1,622 @@
+"""Read the municipality's own deliveries (sources.md sections 3 and 4) exactly as delivered.
+
+One reader for all five sources (`uitkeringen`, `verzuim`, `leerplichtigen`, `incidenten`,
+`pc6_buurt`): CSV with `;` or `,`, UTF-8 with or without BOM or Windows-1252, or XLSX (first
+sheet). Every cell comes back as a string (NA for empty), header names stripped and lower-cased,
+with the line number of every row, so that the contract in `checks.municipal` can quarantine a row
+by file and line. A file that cannot be read as a whole raises `UnreadableInput`; rows that are
+merely wrong (too few or too many fields in the middle of a file) are kept, with their field count
+in `_fields`, for the checks to quarantine. No business rules here: codes, dates and numbers stay
+text.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sources.errors import UnreadableInput
+
+SOURCES: tuple[str, ...] = ("uitkeringen", "verzuim", "leerplichtigen", "incidenten", "pc6_buurt")
+FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
+FIELDS_COLUMN = "_fields"  # number of fields the row really had (CSV); header width for XLSX
+LINE_COLUMN = "line"
+
+_ADDRESS = ("postcode", "huisnummer")
+_RD = ("x", "y")
+
+
+@dataclass(frozen=True)
+class SourceColumns:
+    """The header contract of one source: known names, required ones, and groups of which at
+    least one must be complete (an address or coordinates)."""
+
+    known: tuple[str, ...]
+    required: tuple[str, ...]
+    one_of: tuple[tuple[str, ...], ...] = ()
+
+
+COLUMNS: dict[str, SourceColumns] = {
+    "uitkeringen": SourceColumns(
+        known=(
+            "client_id",
+            "huishouden_id",
+            "geboortejaar",
+            "postcode",
+            "huisnummer",
+            "huisletter",
+            "huisnummertoevoeging",
+            "x",
+            "y",
+            "regeling",
+            "ingangsdatum",
+            "einddatum",
+            "reden_einde",
+        ),
+        required=("client_id", "geboortejaar", "regeling", "ingangsdatum"),
+        one_of=(_ADDRESS, _RD),
+    ),
+    "verzuim": SourceColumns(
+        known=(
+            "melding_id",
+            "leerling_id",
+            "geboortedatum",
+            "postcode",
+            "huisnummer",
+            "huisletter",
+            "huisnummertoevoeging",
+            "x",
+            "y",
+            "meldingsdatum",
+            "soort_verzuim",
+            "brin",
+        ),
+        required=("melding_id", "leerling_id", "geboortedatum", "meldingsdatum", "soort_verzuim"),
+        one_of=(_ADDRESS, _RD),
+    ),
+    "leerplichtigen": SourceColumns(
+        known=("gebied_code", "aantal"), required=("gebied_code", "aantal")
+    ),
+    "incidenten": SourceColumns(
+        known=("incident_id", "datum", "categorie", "x", "y", "lat", "lon", "buurtcode"),
+        required=("incident_id", "datum", "categorie"),
+        one_of=(_RD, ("lat", "lon"), ("buurtcode",)),
+    ),
+    # The CBS file's own names with the year taken off (`Buurt2023` -> `buurt`).
+    "pc6_buurt": SourceColumns(
+        known=("pc6", "huisnummer", "buurt", "wijk", "gemeente"),
+        required=("pc6", "huisnummer", "buurt", "wijk", "gemeente"),
+    ),
+}
+
+# Names a pc6 file may carry for its columns besides the CBS ones (already renamed/prefixed).
+_PC6_ALIASES = {
+    "postcode": "pc6",
+    "buurtcode": "buurt",
+    "buurt_code": "buurt",
+    "wijkcode": "wijk",
+    "wijk_code": "wijk",
+    "gemeentecode": "gemeente",
+    "gemeente_code": "gemeente",
+}
+_PC6_YEAR_COLUMN = re.compile(r"^(buurt|wijk|gemeente)[ _]?(20\d{2})$")
+_NAME_YEAR = re.compile(r"(20\d{2})")
+_MONTH_PERIOD = re.compile(r"^_?(\d{4})-(\d{2})(?!\d)")
+_SCHOOL_PERIOD = re.compile(r"^_?(\d{4})-(\d{4})(?!\d)")
+_PERIOD_KIND = {
+    "uitkeringen": "month",
+    "incidenten": "month",
+    "verzuim": "school_year",
+    "leerplichtigen": "school_year",
+    "pc6_buurt": "year",
+}
+# Signatures of files that are not text, whatever their name says.
+_SIGNATURES = (
+    (b"PK\x03\x04", "it looks like an XLSX (ZIP) file, not CSV text"),
+    (b"\xd0\xcf\x11\xe0", "it looks like an old Excel .xls file, not CSV text"),
+    (b"%PDF", "it looks like a PDF file, not CSV text"),
+    (b"\xff\xfe", "it looks like UTF-16 text; deliver UTF-8 or Windows-1252"),
+    (b"\xfe\xff", "it looks like UTF-16 text; deliver UTF-8 or Windows-1252"),
+)
+
+
+@dataclass
+class DeliveryFile:
+    """One delivered file as read: every cell a string, plus `line` and `_fields`."""
+
+    source: str
+    path: Path
+    period: str  # '2023-12', '2022-2023', or '2023' for pc6_buurt
+    sha256: str
+    format: str  # 'csv' | 'xlsx'
+    encoding: str | None  # 'utf-8', 'utf-8-sig', 'cp1252' (None for xlsx)
+    separator: str | None  # ';' or ',' (None for xlsx)
+    frame: pd.DataFrame
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.frame)
+
+
+@dataclass
+class DeliverySet:
+    current: list[Path]  # one file per period: the latest by name
+    superseded: list[tuple[Path, Path]]  # (older file, the file that replaces it)
+    # Files in the folder that look like deliveries but whose period cannot be told, with why.
+    unrecognised: list[tuple[Path, str]] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- file names
+
+
+def _check_source(source: str) -> None:
+    if source not in SOURCES:
+        raise ValueError(f"unknown municipal source {source!r}; known: {', '.join(SOURCES)}")
+
+
+def delivery_period(path: Path, source: str) -> str:
+    """The period a delivery file is for, from its name (pc6_buurt: from its header first).
+
+    `uitkeringen_2023-12_v2.csv` -> '2023-12'; `verzuim_2022-2023.xlsx` -> '2022-2023';
+    `pc6hnr20230801_gwb.csv` -> '2023'. Raises UnreadableInput when there is none."""
+    _check_source(source)
+    path = Path(path)
+    name = path.name
+    kind = _PERIOD_KIND[source]
+    if kind == "year":
+        year = _pc6_header_year(path)
+        if year is not None:
+            return str(year)
+        m = _NAME_YEAR.search(name)
+        if m is None:
+            raise UnreadableInput(
+                path, "no year in the header (Buurt<jaar>) nor in the file name of this pc6 file"
+            )
+        return m.group(1)
+    prefix = source + "_"
+    if not name.lower().startswith(prefix):
+        raise UnreadableInput(path, f"file name does not start with '{prefix}'")
+    rest = name[len(source) :]
+    if kind == "month":
+        m = _MONTH_PERIOD.match(rest)
+        if m is None or not 1 <= int(m.group(2)) <= 12:
+            raise UnreadableInput(path, f"no month in the file name (expected {source}_YYYY-MM)")
+        return f"{m.group(1)}-{m.group(2)}"
+    m = _SCHOOL_PERIOD.match(rest)
+    if m is None:
+        raise UnreadableInput(
+            path, f"no school year in the file name (expected {source}_YYYY-YYYY)"
+        )
+    start, end = int(m.group(1)), int(m.group(2))
+    if end != start + 1:
+        raise UnreadableInput(path, f"school year {start}-{end} in the file name is not one year")
+    return f"{start}-{end}"
+
+
+def _natural_key(name: str) -> list[tuple[int, int | str]]:
+    # `_v10` sorts after `_v2`, as in a file explorer.
+    return [(0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", name.lower()) if p]
+
+
+def _is_candidate(path: Path) -> bool:
+    name = path.name
+    return (
+        path.is_file()
+        and not name.startswith((".", "~$"))
+        and not name.endswith(".partial")
+        and path.suffix.lower() in FORMATS
+    )
+
+
+def find_deliveries(folder: Path, source: str) -> DeliverySet:
+    """The files of `source` in `folder`, one per period (the latest name wins).
+
+    Hidden files, Excel lock files (`~$...`), `*.partial` and other extensions are ignored; a
+    CSV/XLSX whose period cannot be told is listed in `unrecognised` with the reason."""
+    _check_source(source)
+    folder = Path(folder)
+    result = DeliverySet(current=[], superseded=[])
+    if not folder.is_dir():
+        return result
+    by_period: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir(), key=lambda p: _natural_key(p.name)):
+        if not _is_candidate(path):
+            continue
+        try:
+            period = delivery_period(path, source)
+        except UnreadableInput as exc:
+            result.unrecognised.append((path, exc.problem))
+            continue
+        by_period.setdefault(period, []).append(path)
+    for period in sorted(by_period):
+        files = sorted(by_period[period], key=lambda p: _natural_key(p.name))
+        latest = files[-1]
+        result.current.append(latest)
+        result.superseded.extend((older, latest) for older in files[:-1])
+    return result
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def _normalise_header(names: list[str], source: str) -> tuple[list[str], set[int]]:
+    """Stripped, lower-cased names (pc6: CBS names without their year); and the years seen."""
+    out: list[str] = []
+    years: set[int] = set()
+    for i, raw in enumerate(names, start=1):
+        name = (raw or "").strip().lower()
+        if name in (LINE_COLUMN, FIELDS_COLUMN):
+            name = f"_delivered_{name}"  # our own columns; a delivered one is kept aside
+        if source == "pc6_buurt":
+            m = _PC6_YEAR_COLUMN.match(name)
+            if m:
+                name = m.group(1)
+                years.add(int(m.group(2)))
+            name = _PC6_ALIASES.get(name, name)
+        out.append(name or f"_column_{i}")
+    return out, years
+
+
+def _check_header(path: Path, source: str, header: list[str], where: str) -> None:
+    spec = COLUMNS[source]
+    present = set(header)
+    if not present & set(spec.known):
+        raise UnreadableInput(
+            path,
+            f"no header: {where} has none of the column names of {source} "
+            f"({', '.join(spec.required)})",
+        )
+    dupes = sorted({h for h in header if header.count(h) > 1 and not h.startswith("_column_")})
+    if dupes:
+        raise UnreadableInput(path, f"duplicate column {_names(dupes)} in the header")
+    missing = [c for c in spec.required if c not in present]
+    if missing:
+        word = "column" if len(missing) == 1 else "columns"
+        raise UnreadableInput(path, f"missing required {word} {_names(missing)} for {source}")
+    if spec.one_of and not any(all(c in present for c in group) for group in spec.one_of):
+        options = " or ".join("+".join(group) for group in spec.one_of)
+        raise UnreadableInput(
+            path, f"missing required columns for {source}: needs {options} (none complete)"
+        )
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
+def _pc6_header_year(path: Path) -> int | None:
+    """The year of the `Buurt<jaar>` header column, read cheaply; None if not there or unreadable."""
+    try:
+        if path.suffix.lower() == ".xlsx":
+            header = _xlsx_first_row(path)
+        else:
+            with open(path, "rb") as fh:
+                head = fh.read(65536)
+            text = _decode(path, head, partial=True)[0]
+            first = next((ln for ln in text.splitlines() if ln.strip()), "")
+            header = re.split(r"[;,]", first)
+    except (UnreadableInput, OSError):
+        return None
+    _, years = _normalise_header([h.strip().strip('"') for h in header], "pc6_buurt")
+    return years.pop() if len(years) == 1 else None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_delivery(path: Path, source: str) -> DeliveryFile:
+    """Read one delivery file completely, or raise UnreadableInput naming the problem."""
+    _check_source(source)
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UnreadableInput(path, f"unsupported file type '{path.suffix}' (use .csv or .xlsx)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableInput(path, f"cannot read the file: {exc.strerror or exc}") from exc
+    if not data.strip():
+        raise UnreadableInput(path, "empty file")
+    sha = hashlib.sha256(data).hexdigest()
+    if fmt == "xlsx":
+        frame, years = _read_xlsx(path, data, source)
+        encoding = separator = None
+    else:
+        text, encoding = _decode(path, data)
+        frame, years, separator = _read_csv_text(path, text, source)
+    if source != "pc6_buurt":
+        period = delivery_period(path, source)
+    elif years:
+        period = str(next(iter(years)))
+    else:
+        m = _NAME_YEAR.search(path.name)
+        if m is None:
+            raise UnreadableInput(
+                path, "no year in the header (Buurt<jaar>) nor in the file name of this pc6 file"
+            )
+        period = m.group(1)
+    return DeliveryFile(
+        source=source,
+        path=path,
+        period=period,
+        sha256=sha,
+        format=fmt,
+        encoding=encoding,
+        separator=separator,
+        frame=frame,
+    )
+
+
+def _decode(path: Path, data: bytes, partial: bool = False) -> tuple[str, str]:
+    for signature, problem in _SIGNATURES:
+        if data.startswith(signature):
+            raise UnreadableInput(path, f"binary file: {problem}")
+    if b"\x00" in data:
+        raise UnreadableInput(path, "binary file: contains NUL bytes, not CSV text")
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            text = data[3:].decode("utf-8", errors="ignore" if partial else "strict")
+            encoding = "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise UnreadableInput(
+                path, f"not valid UTF-8 after its UTF-8 byte order mark (byte {exc.start + 3})"
+            ) from exc
+    else:
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError as exc:
+            # A cut-off multi-byte character at the end of a partial read is still UTF-8.
+            if partial and exc.start >= len(data) - 3:
+                return data[: exc.start].decode("utf-8"), "utf-8"
+            try:
+                text, encoding = data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError as exc2:
+                raise UnreadableInput(
+                    path, "binary file: not decodable as text (neither UTF-8 nor Windows-1252)"
+                ) from exc2
+    control = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\r\n\x0c")
+    if control > max(2, len(text[:65536]) // 100):
+        raise UnreadableInput(path, "binary file: too many control characters for CSV text")
+    return text, encoding
+
+
+def _sniff(header_line: str, source: str) -> str:
+    """`;` or `,`: the separator that splits the header into known column names."""
+    if ";" not in header_line and "," not in header_line:
+        return ";"
+    if "," not in header_line:
+        return ";"
+    if ";" not in header_line:
+        return ","
+    known = set(COLUMNS[source].known)
+
+    def score(sep: str) -> tuple[int, int]:
+        names = next(csv.reader([header_line], delimiter=sep), [])
+        normalised, _ = _normalise_header(names, source)
+        return (len(known & set(normalised)), len(names))
+
+    return ";" if score(";") >= score(",") else ","
+
+
+_LEADING_BLANK = re.compile(r"(?:[ \t]*(?:\r\n|\n|\r))*")
+
+
+def _read_csv_text(path: Path, text: str, source: str) -> tuple[pd.DataFrame, set[int], str]:
+    lead = _LEADING_BLANK.match(text)
+    header_line_no = 1 + len(re.findall(r"\r\n|\n|\r", lead.group()))
+    body = text[lead.end() :]
+    if not body.strip():
+        raise UnreadableInput(path, "empty file")
+    first_line = re.split(r"\r\n|\n|\r", body, maxsplit=1)[0]
+    sep = _sniff(first_line, source)
+    ends_with_newline = body.endswith(("\n", "\r"))
+    # Most deliveries have no quotes and plain line endings: split them with Arrow, which keeps
+    # a national pc6 file (millions of rows) fast and small. Anything else goes through csv.
+    simple = '"' not in body and body.count("\r") == body.count("\r\n")
+    if simple:
+        frame, raw_header = _split_simple(body, sep, header_line_no)
+    else:
+        frame, raw_header = _split_quoted(path, body, sep, header_line_no)
+    header, years = _normalise_header(raw_header, source)
+    _check_header(path, source, header, f"the first line (line {header_line_no})")
+    if len(years) > 1:
+        raise UnreadableInput(path, f"header columns of different years: {sorted(years)}")
+    frame.columns = [*header, LINE_COLUMN, FIELDS_COLUMN]
+    if len(frame) and not ends_with_newline and int(frame[FIELDS_COLUMN].iloc[-1]) < len(header):
+        last = int(frame[LINE_COLUMN].iloc[-1])
+        raise UnreadableInput(
+            path,
+            f"truncated file: the last line ({last}) has {int(frame[FIELDS_COLUMN].iloc[-1])} "
+            f"of {len(header)} fields and no line ending",
+        )
+    return _finish(frame, header), years, sep
+
+
+def _split_simple(body: str, sep: str, header_line_no: int) -> tuple[pd.DataFrame, list[str]]:
+    text_type = pa.large_string() if len(body) > 2**30 else pa.string()
+    lines = pc.split_pattern(pa.array([body], type=text_type), "\n").flatten()
+    if body.endswith("\n"):
+        lines = lines.slice(0, len(lines) - 1)
+    lines = pc.utf8_rtrim(lines, characters="\r")
+    header = lines[0].as_py().split(sep)
+    line_numbers = pa.array(range(header_line_no + 1, header_line_no + len(lines)), pa.int64())
+    lines = lines.slice(1)
+    # A row of nothing but separators and spaces (Excel leaves these at the end) is no row.
+    blank = pc.equal(pc.utf8_trim_whitespace(pc.replace_substring(lines, sep, "")), "")
+    keep = pc.invert(blank)
+    lines = pc.filter(lines, keep)
+    line_numbers = pc.filter(line_numbers, keep)
+    fields = pc.split_pattern(lines, sep)
+    counts = pc.list_value_length(fields)
+    columns = {
+        f"c{i}": pc.list_slice(fields, i, i + 1, return_fixed_size_list=True).flatten()
+        for i in range(len(header))
+    }
+    columns[LINE_COLUMN] = line_numbers
+    columns[FIELDS_COLUMN] = pc.cast(counts, pa.int64())
+    table = pa.table(columns)
+    frame = table.to_pandas()
+    return frame, header
+
+
+def _split_quoted(
+    path: Path, body: str, sep: str, header_line_no: int
+) -> tuple[pd.DataFrame, list[str]]:
+    offset = header_line_no - 1
+
+    def parse(strict: bool) -> tuple[list[str], list[list[str]], list[int]]:
+        reader = csv.reader(io.StringIO(body, newline=""), delimiter=sep, strict=strict)
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        header: list[str] | None = None
+        start = 1
+        try:
+            for row in reader:
+                if header is None:
+                    header = row
+                elif any(f.strip() for f in row):
+                    rows.append(row)
+                    lines.append(start + offset)
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise UnreadableInput(
+                    path,
+                    f"truncated file: a quote opened on line {start + offset} is never closed",
+                ) from exc
+            if "field larger than field limit" in str(exc):
+                raise UnreadableInput(
+                    path,
+                    f"a field of more than {csv.field_size_limit()} characters from line "
+                    f"{start + offset} (an unclosed quote?)",
+                ) from exc
+            raise
+        return header or [], rows, lines
+
+    try:
+        header, rows, lines = parse(strict=True)
+    except csv.Error:
+        # Strict parsing also refuses stray quotes inside a field (`12"a`); those are data.
+        header, rows, lines = parse(strict=False)
+    n = len(header)
+    fields = [len(r) for r in rows]
+    columns = {f"c{i}": [r[i] if i < len(r) else None for r in rows] for i in range(n)}
+    frame = pd.DataFrame(columns, dtype="str") if n else pd.DataFrame(index=range(len(rows)))
+    frame[LINE_COLUMN] = pd.array(lines, dtype="int64")
+    frame[FIELDS_COLUMN] = pd.array(fields, dtype="int64")
+    return frame, header
+
+
+def _finish(frame: pd.DataFrame, header: list[str]) -> pd.DataFrame:
+    """Strings with NA for empty cells; `line` and `_fields` as int64."""
+    out = {}
+    for name in header:
+        s = frame[name].astype("str")
+        out[name] = s.where(s != "")
+    result = pd.DataFrame(out, index=range(len(frame)))
+    result[LINE_COLUMN] = frame[LINE_COLUMN].to_numpy(dtype="int64")
+    result[FIELDS_COLUMN] = frame[FIELDS_COLUMN].to_numpy(dtype="int64")
+    return result
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def _open_xlsx(path: Path, data: bytes | None = None):
+    import openpyxl
+
+    if data is not None and not data.startswith(b"PK\x03\x04"):
+        hint = " (it looks like CSV text)" if b"\x00" not in data[:4096] else ""
+        raise UnreadableInput(path, f"not an XLSX file: no ZIP signature{hint}")
+    try:
+        src = io.BytesIO(data) if data is not None else path
+        workbook = openpyxl.load_workbook(src, read_only=True, data_only=True)
+        if not workbook.worksheets:
+            raise UnreadableInput(path, "XLSX file without a worksheet")
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()
+        return workbook, sheet
+    except UnreadableInput:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise UnreadableInput(path, f"cannot open as XLSX: {exc}") from exc
+
+
+def _cell_text(value) -> str | None:
+    """A cell as the text a CSV export would hold."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value)
+    return text if text != "" else None
+
+
+def _xlsx_first_row(path: Path) -> list[str]:
+    workbook, sheet = _open_xlsx(path)
+    try:
+        for row in sheet.iter_rows(min_row=1, values_only=True):
+            cells = [_cell_text(v) for v in row]
+            if any(c is not None and c.strip() for c in cells):
+                return [c or "" for c in cells]
+        return []
+    finally:
+        workbook.close()
+
+
+def _read_xlsx(path: Path, data: bytes, source: str) -> tuple[pd.DataFrame, set[int]]:
+    workbook, sheet = _open_xlsx(path, data)
+    header: list[str] | None = None
+    header_row = 0
+    rows: list[list[str | None]] = []
+    lines: list[int] = []
+    try:
+        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+            cells = [_cell_text(v) for v in values]
+            if not any(c is not None and c.strip() for c in cells):
+                continue
+            if header is None:
+                while cells and cells[-1] is None:
+                    cells.pop()
+                header, header_row = [c or "" for c in cells], number
+                continue
+            rows.append(cells)
+            lines.append(number)
+    except Exception as exc:
+        raise UnreadableInput(path, f"cannot read the first sheet of the XLSX file: {exc}") from exc
+    finally:
+        workbook.close()
+    if header is None:
+        raise UnreadableInput(path, "no header row: the first sheet is empty")
+    names, years = _normalise_header(header, source)
+    _check_header(path, source, names, f"the first non-empty row (row {header_row})")
+    if len(years) > 1:
+        raise UnreadableInput(path, f"header columns of different years: {sorted(years)}")
+    # Cells under no column name (left of, right of or between the named ones) belong to no
+    # column; in XLSX they cannot shift other cells, so every row counts as complete.
+    named = [(i, name) for i, name in enumerate(names) if header[i].strip()]
+    n = len(named)
+    columns = {name: [r[i] if i < len(r) else None for r in rows] for i, name in named}
+    frame = pd.DataFrame(columns, index=range(len(rows)), dtype="str")
+    frame[LINE_COLUMN] = pd.array(lines, dtype="int64")
+    frame[FIELDS_COLUMN] = pd.array([n] * len(rows), dtype="int64")
+    return _finish(frame, [name for _, name in named]), years
