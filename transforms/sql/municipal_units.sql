@@ -1,0 +1,74 @@
+-- What each municipal indicator counts, one row per counted unit (person, pupil, report,
+-- incident) per measure and period year, placed in exactly one buurt. Inputs (registered):
+--   uitkeringen(period, file, line, client_id, regeling, ingangsdatum, einddatum, reden_einde,
+--               buurt_code, wijk_code)                       placed rows of the current files
+--   verzuim(period, file, line, schooljaar_start, melding_id, leerling_id, soort_verzuim,
+--           buurt_code, wijk_code)
+--   incidenten(period, file, line, incident_id, datum, categorie, buurt_code, wijk_code)
+-- Parameters: $bijstand_regeling, $langdurig_jaren, $reden_werk, $geen_melding (list),
+--   $absoluut, $vsv, $overlast (list), $jeugdoverlast (list).
+-- A unit seen in several rows of a period (a person with two benefits, in two monthly
+-- deliveries, or after a move) is placed by the row of its latest delivery period, ties by
+-- the lowest line: so wijk, gemeente and own areas are sums of distinct units over buurten.
+WITH uit AS (
+    SELECT *,
+           CAST(substr(period, 1, 4) AS INTEGER) AS y,
+           CAST(substr(period, 6, 2) AS INTEGER) AS m
+    FROM uitkeringen
+    WHERE regeling = $bijstand_regeling
+),
+running AS (  -- benefits running on 31 December, from the December delivery of that year
+    SELECT y AS period_year, client_id AS unit_id, period, file, line, buurt_code, wijk_code,
+           -- a person with several running benefits counts from the earliest start
+           min(ingangsdatum) OVER (PARTITION BY y, client_id) AS first_start
+    FROM uit
+    WHERE m = 12
+      AND ingangsdatum <= make_date(y, 12, 31)
+      AND (einddatum IS NULL OR einddatum >= make_date(y, 12, 31))
+),
+candidates AS (
+    SELECT 'bijstand_personen' AS measure, period_year, unit_id, period, file, line,
+           buurt_code, wijk_code
+    FROM running
+    UNION ALL
+    SELECT 'bijstand_langdurig', period_year, unit_id, period, file, line, buurt_code, wijk_code
+    FROM running
+    WHERE first_start <= make_date(period_year - $langdurig_jaren, 12, 31)
+    UNION ALL
+    SELECT 'bijstand_instroom', y, client_id, period, file, line, buurt_code, wijk_code
+    FROM uit
+    WHERE year(ingangsdatum) = y
+    UNION ALL
+    SELECT 'bijstand_uitstroom_werk', y, client_id, period, file, line, buurt_code, wijk_code
+    FROM uit
+    WHERE year(einddatum) = y AND reden_einde = $reden_werk
+    UNION ALL
+    SELECT 'verzuim_meldingen', schooljaar_start, melding_id, period, file, line,
+           buurt_code, wijk_code
+    FROM verzuim
+    WHERE NOT list_contains($geen_melding, soort_verzuim)
+    UNION ALL
+    SELECT 'absoluut_verzuim', schooljaar_start, leerling_id, period, file, line,
+           buurt_code, wijk_code
+    FROM verzuim
+    WHERE soort_verzuim = $absoluut
+    UNION ALL
+    SELECT 'vsv', schooljaar_start, leerling_id, period, file, line, buurt_code, wijk_code
+    FROM verzuim
+    WHERE soort_verzuim = $vsv
+    UNION ALL
+    SELECT 'overlast_incidenten', year(datum), incident_id, period, file, line,
+           buurt_code, wijk_code
+    FROM incidenten
+    WHERE list_contains($overlast, categorie)
+    UNION ALL
+    SELECT 'jeugdoverlast', year(datum), incident_id, period, file, line, buurt_code, wijk_code
+    FROM incidenten
+    WHERE list_contains($jeugdoverlast, categorie)
+)
+SELECT measure, CAST(period_year AS INTEGER) AS period_year, unit_id, buurt_code, wijk_code
+FROM candidates
+QUALIFY row_number() OVER (
+    PARTITION BY measure, period_year, unit_id
+    ORDER BY period DESC, line, file
+) = 1
