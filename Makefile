@@ -23,6 +23,7 @@ test: env
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) dagster definitions validate -m pipelines.definitions
+	bash scripts/ensure_chromium.sh
 	$(RUN) pytest
 
 format: env

@@ -1,0 +1,475 @@
+"""Exports from a small warehouse with municipal counts (written by the real writer, protected
+by the real disclosure control): workbook, CSV, Parquet, GeoPackage, charts, the refusal."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import typer
+from conftest import write_demo_config
+from openpyxl import load_workbook
+from shapely.geometry import box
+from typer.testing import CliRunner
+
+from transforms.catalogue import indicator_frame, load_catalogue
+from transforms.disclosure import protect, recoverable_cells, small_counts
+from warehouse.build import WarehouseContent, write_warehouse
+from warehouse.export import DisclosureError, export_all, load_export_data
+from warehouse.export_charts import chart_figure
+
+DAY = date(2024, 3, 1)
+STEM = "testgemeente_2024-03-01"
+MIN = 10
+BUURTEN = {
+    "BU99990101": "WK999901",
+    "BU99990102": "WK999901",
+    "BU99990103": "WK999901",
+    "BU99990201": "WK999902",
+    "BU99990202": "WK999902",
+}
+# Persons with bijstand per buurt and year. 2021: F1 = 4 + 3 = 7 is small; 2023 is partial.
+PERSONS = {
+    2020: {
+        "BU99990101": 30,
+        "BU99990102": 25,
+        "BU99990103": 40,
+        "BU99990201": 50,
+        "BU99990202": 60,
+    },
+    2021: {"BU99990101": 4, "BU99990102": 3, "BU99990103": 40, "BU99990201": 50, "BU99990202": 60},
+    2022: {
+        "BU99990101": 12,
+        "BU99990102": 15,
+        "BU99990103": 45,
+        "BU99990201": 55,
+        "BU99990202": 65,
+    },
+    2023: {
+        "BU99990101": 12,
+        "BU99990102": 15,
+        "BU99990103": 45,
+        "BU99990201": 55,
+        "BU99990202": 65,
+    },
+}
+INHABITANTS_15_64 = {
+    "BU99990101": 1000,
+    "BU99990102": 1200,
+    "BU99990103": 1500,
+    "BU99990201": 2000,
+    "BU99990202": 2200,
+}
+MEMBERS = {
+    "WK999901": ["BU99990101", "BU99990102", "BU99990103"],
+    "WK999902": ["BU99990201", "BU99990202"],
+    "GM9999": list(BUURTEN),
+    "F1": ["BU99990101", "BU99990102"],
+    "LN": ["BU99990101", "BU99990102", "BU99990103"],  # = WK999901, its one member wijk
+}
+
+
+def _areas() -> pd.DataFrame:
+    rows = []
+    geoms = {}
+    for n, code in enumerate(BUURTEN):
+        geoms[code] = box(80000 + 1000 * n, 450000, 81000 + 1000 * n, 451000)
+    for total, parts in MEMBERS.items():
+        geoms[total] = gpd.GeoSeries([geoms[p] for p in parts]).union_all()
+
+    def add(code, name, level, parent, members=None):
+        g = geoms.get(code)
+        rows.append(
+            {
+                "area_code": code,
+                "area_name": name,
+                "area_level": level,
+                "parent_code": parent,
+                "gemeente_code": None if level == "land" else "GM9999",
+                "geo_year": 2023,
+                "first_year": 2020,
+                "last_year": 2023,
+                "has_statistics": True,
+                "has_boundary": g is not None,
+                "members": members,
+                "synthetic": True,
+                "geometry_wkb": None if g is None else g.wkb,
+                "geometry_crs": "EPSG:28992",
+            }
+        )
+
+    add("NL00", "Nederland", "land", None)
+    add("GM9999", "Testgemeente", "gemeente", "NL00")
+    add("WK999901", "Noord", "wijk", "GM9999")
+    add("WK999902", "Zuid", "wijk", "GM9999")
+    for n, (code, wijk) in enumerate(BUURTEN.items()):
+        add(code, f"Buurt {n + 1}", "buurt", wijk)
+    add("LN", "Programmagebied", "programme", "GM9999", "WK999901")
+    add("F1", "Focus Een", "focus", "LN", "BU99990101, BU99990102")
+    return pd.DataFrame(rows)
+
+
+def _fact(indicator, area, year, value, numerator, denominator, partial=False) -> dict:
+    return {
+        "indicator_id": indicator,
+        "area_code": area,
+        "period_year": year,
+        "period_label": str(year),
+        "value": value,
+        "numerator": numerator,
+        "denominator": denominator,
+        "suppressed": False,
+        "suppression_reason": None,
+        "is_estimate": False,
+        "partial": partial,
+        "synthetic": True,
+        "input_versions": ["uitkeringen@test"],
+        "run_id": "run-1",
+    }
+
+
+def raw_facts() -> pd.DataFrame:
+    rows = []
+    for year, persons in PERSONS.items():
+        partial = year == 2023
+        counts = dict(persons)
+        inhabitants = dict(INHABITANTS_15_64)
+        for total, parts in MEMBERS.items():
+            counts[total] = sum(persons[p] for p in parts)
+            inhabitants[total] = sum(INHABITANTS_15_64[p] for p in parts)
+        for area, n in counts.items():
+            rows.append(
+                _fact("werk.bijstand_personen", area, year, float(n), float(n), None, partial)
+            )
+            rows.append(
+                _fact(
+                    "werk.bijstand_per_1000",
+                    area,
+                    year,
+                    1000 * n / inhabitants[area],
+                    float(n),
+                    float(inhabitants[area]),
+                    partial,
+                )
+            )
+        if not partial:
+            for area, n in inhabitants.items():
+                rows.append(_fact("context.inwoners", area, year, 2.0 * n, 2.0 * n, None))
+            rows.append(_fact("context.inwoners", "NL00", year, 17_400_000.0, 17_400_000.0, None))
+    return pd.DataFrame(rows)
+
+
+def build_test_warehouse(path: Path, protect_facts: bool = True) -> Path:
+    """A warehouse of 'Testgemeente' with municipal counts, as the build would write it."""
+    areas = _areas()
+    catalogue = load_catalogue()
+    dim_indicator = indicator_frame(catalogue)
+    facts = raw_facts()
+    dim_indicator["available"] = dim_indicator["indicator_id"].isin(set(facts["indicator_id"]))
+    if protect_facts:
+        facts, _ = protect(facts, areas, dim_indicator, MIN)
+    content = WarehouseContent(
+        config={
+            "gemeente": "GM9999",
+            "gemeente_name": "Testgemeente",
+            "baseline_year": 2020,
+            "years": [2020, 2021, 2022, 2023],
+            "min_count": MIN,
+            "config_path": None,
+            "synthetic": True,
+        },
+        run={
+            "run_id": "run-1",
+            "started_at": "2024-02-01T10:00:00+00:00",
+            "finished_at": "2024-02-01T10:01:00+00:00",
+            "status": "success",
+            "offline": True,
+        },
+        dim_area=areas,
+        dim_indicator=dim_indicator,
+        dim_target=pd.DataFrame(
+            [
+                {
+                    "indicator_id": "werk.bijstand_per_1000",
+                    "area_code": "LN",
+                    "change_pct": -10.0,
+                    "by_year": 2026,
+                }
+            ]
+        ),
+        facts=facts,
+        meta_input=pd.DataFrame(
+            [
+                {
+                    "run_id": "run-1",
+                    "source": "uitkeringen",
+                    "input_id": "uitkeringen@test",
+                    "path": "landing/uitkeringen/test.csv",
+                    "sha256": "ab" * 32,
+                    "rows_read": 10,
+                    "rows_accepted": 9,
+                    "rows_quarantined": 1,
+                    "rows_out_of_scope": 0,
+                    "synthetic": True,
+                    "status": "accepted",
+                }
+            ]
+        ),
+        meta_check=pd.DataFrame(),
+        coverage=pd.DataFrame(),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_warehouse(path, content)
+    return path
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> tuple[Path, Path, list[Path]]:
+    root = tmp_path_factory.mktemp("export")
+    wh = build_test_warehouse(root / "warehouse.duckdb")
+    written = export_all(wh, root / "out", ["xlsx", "csv", "parquet", "gpkg", "png"], day=DAY)
+    return wh, root / "out", written
+
+
+def warehouse_rows(wh: Path) -> pd.DataFrame:
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        return con.execute(
+            "SELECT * FROM indicators ORDER BY indicator_id, area_level, area_code, period_year"
+        ).df()
+    finally:
+        con.close()
+
+
+def test_the_test_warehouse_is_protected_as_worked_out_by_hand(exported):
+    wh, _, _ = exported
+    rows = warehouse_rows(wh)
+    hidden = rows[(rows["indicator_id"] == "werk.bijstand_personen") & rows["suppressed"]]
+    # 2021: buurten 4 and 3 and F1 = 7 are below 10; F1 = WK999901 - BU99990103 = 47 - 40,
+    # so BU99990103 (40) is suppressed as well. Nothing else in any year.
+    assert sorted(zip(hidden["area_code"], hidden["suppression_reason"], strict=True)) == [
+        ("BU99990101", "kleine aantallen"),
+        ("BU99990102", "kleine aantallen"),
+        ("BU99990103", "kleine aantallen (secundair)"),
+        ("F1", "kleine aantallen"),
+    ]
+    assert set(hidden["period_year"]) == {2021}
+
+
+def test_workbook_has_every_indicator_numeric_cells_and_marks(exported):
+    _, out, _ = exported
+    wb = load_workbook(out / f"indicatoren_{STEM}.xlsx")
+    assert wb.sheetnames == [
+        "School",
+        "Werk",
+        "Financiën",
+        "Leefomgeving",
+        "Veiligheid",
+        "Context",
+        "Definities",
+        "Bronnen en toelichting",
+    ]
+    names = {
+        n
+        for ws in wb.worksheets[:6]
+        for (n,) in ws.iter_rows(min_row=4, max_col=1, values_only=True)
+    }
+    catalogue = load_catalogue()
+    assert {i.name for i in catalogue} <= names
+    defined = {v for (v,) in wb["Definities"].iter_rows(min_row=4, max_col=1, values_only=True)}
+    assert {i.id for i in catalogue} == defined
+    for ws in wb.worksheets:
+        assert ws["A1"].value == "SYNTHETISCHE DEMODATA — geen echte cijfers"
+    ws = wb["Werk"]
+    header = [c.value for c in ws[3]]
+    col = {name: i for i, name in enumerate(header)}
+    by_year = {
+        r[col["Jaar"]].value: r
+        for r in ws.iter_rows(min_row=4)
+        if r[0].value == "Personen met bijstand (gemeente)"
+    }
+    # 2020: F1 = 30 + 25 = 55, LN = WK999901 = 30 + 25 + 40 = 95, gemeente = 95 + 110 = 205.
+    row = by_year[2020]
+    assert [row[col[n]].value for n in ("Focus Een", "Programmagebied", "Testgemeente")] == [
+        55,
+        95,
+        205,
+    ]
+    assert all(row[col[n]].data_type == "n" for n in ("Focus Een", "Programmagebied"))
+    assert row[col["Focus Een"]].number_format == "#,##0"
+    assert row[col["Basisjaar"]].value == "basisjaar"
+    # 2021: F1 (7) is empty, with the reason in a comment and in the Toelichting.
+    row = by_year[2021]
+    assert row[col["Focus Een"]].value is None
+    assert "kleine aantallen" in row[col["Focus Een"]].comment.text
+    assert "Focus Een: kleine aantallen" in row[col["Toelichting"]].value
+    # 2022 against 2020 for LN: (12 + 15 + 45) - 95 = 72 - 95 = -23.
+    assert by_year[2022][col["Verandering t.o.v. 2020: Programmagebied"]].value == -23
+    # Every filled area cell of every theme sheet is a number, never text.
+    areas = {"Focus Een", "Programmagebied", "Testgemeente", "Nederland"}
+    filled = 0
+    for ws in wb.worksheets[:6]:
+        head = [c.value for c in ws[3]]
+        numeric = [i for i, h in enumerate(head) if h in areas or h.startswith("Verandering")]
+        assert len(numeric) == 8
+        for r in ws.iter_rows(min_row=4):
+            cells = [r[i] for i in numeric if r[i].value is not None]
+            filled += len(cells)
+            assert all(c.data_type == "n" for c in cells)
+    assert filled > 0
+    assert ws.freeze_panes == "F4"
+    sources = [v for (v,) in wb["Bronnen en toelichting"].iter_rows(max_col=1, values_only=True)]
+    assert "Bron: CBS, Kerncijfers wijken en buurten" in sources
+    assert "Bron: Gemeente Testgemeente (uitkeringen)" in sources
+
+
+def test_dutch_csv_parses_into_the_warehouse_values(exported):
+    wh, out, _ = exported
+    expected = warehouse_rows(wh)
+    nl = pd.read_csv(out / f"indicatoren_{STEM}.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    assert len(nl) == len(expected)
+    assert nl["waarde"].dtype == np.float64
+    np.testing.assert_array_equal(nl["waarde"].to_numpy(), expected["value"].to_numpy())
+    # A hand-picked cell: LN bijstand per 1 000 in 2020 = 1000 * 95 / 3700 = 25.675...
+    cell = nl[
+        (nl["indicator"] == "werk.bijstand_per_1000")
+        & (nl["gebiedscode"] == "LN")
+        & (nl["jaar"] == 2020)
+    ]
+    assert math.isclose(cell["waarde"].iloc[0], 1000 * 95 / 3700)
+    assert set(nl["synthetisch"]) == {"ja"}
+    text = (out / f"indicatoren_{STEM}.csv").read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf")
+    en = pd.read_csv(out / f"indicatoren_{STEM}_en.csv")
+    np.testing.assert_array_equal(en["value"].to_numpy(), expected["value"].to_numpy())
+
+
+def test_parquet_round_trips_with_types(exported):
+    wh, out, _ = exported
+    table = pq.read_table(out / f"indicatoren_{STEM}.parquet")
+    schema = table.schema
+    assert schema.field("value").type == pa.float64()
+    assert schema.field("period_year").type == pa.int32()
+    assert schema.field("suppressed").type == pa.bool_()
+    assert schema.field("synthetic").type == pa.bool_()
+    assert schema.metadata[b"wijkmonitor.synthetic"] == b"true"
+    back = table.to_pandas()
+    expected = warehouse_rows(wh)
+    np.testing.assert_array_equal(back["value"].to_numpy(), expected["value"].to_numpy())
+    assert back["suppressed"].sum() == expected["suppressed"].sum()
+
+
+def test_no_export_holds_a_municipal_count_below_the_threshold(exported):
+    wh, out, _ = exported
+    subject = {"werk.bijstand_personen", "werk.bijstand_per_1000"}
+    for frame, ind, num in [
+        (pd.read_csv(out / f"indicatoren_{STEM}_en.csv"), "indicator_id", "numerator"),
+        (
+            pq.read_table(out / f"indicatoren_{STEM}.parquet").to_pandas(),
+            "indicator_id",
+            "numerator",
+        ),
+        (
+            pd.read_csv(
+                out / f"indicatoren_{STEM}.csv", sep=";", decimal=",", encoding="utf-8-sig"
+            ),
+            "indicator",
+            "teller",
+        ),
+    ]:
+        counts = frame.loc[frame[ind].isin(subject), num].dropna()
+        assert len(counts) > 0 and (counts >= MIN).all()
+    wb = load_workbook(out / f"indicatoren_{STEM}.xlsx")
+    # Columns F:I hold the four comparison areas (Focus Een, LN, gemeente, NL).
+    assert [c.value for c in wb["Werk"][3][5:9]] == [
+        "Focus Een",
+        "Programmagebied",
+        "Testgemeente",
+        "Nederland",
+    ]
+    shown = [
+        v
+        for r in wb["Werk"].iter_rows(min_row=4, values_only=True)
+        if r[0] == "Personen met bijstand (gemeente)"
+        for v in r[5:9]
+        if v is not None
+    ]
+    assert len(shown) > 0 and all(v >= MIN for v in shown)
+    gdf = gpd.read_file(out / f"gebieden_{STEM}.gpkg", layer="gebieden")
+    assert gdf.crs.to_epsg() == 28992
+    # Latest complete year is 2022 (2023 is partial): BU99990101 = 12, F1 = 12 + 15 = 27.
+    values = dict(zip(gdf["area_code"], gdf["werk_bijstand_personen"], strict=True))
+    assert values["BU99990101"] == 12 and values["F1"] == 27
+    assert set(gdf["werk_bijstand_personen_jaar"].dropna()) == {2022}
+    assert gdf["synthetic"].all()
+    data = load_export_data(wh)
+    assert small_counts(data.facts, data.indicators, MIN).empty
+    assert recoverable_cells(data.facts, data.areas, data.indicators).empty
+
+
+def test_chart_leaves_a_gap_for_the_suppressed_year_and_a_hollow_partial_year(exported):
+    wh, out, written = exported
+    data = load_export_data(wh)
+    fig = chart_figure(data, "werk.bijstand_personen")
+    ax = fig.axes[0]
+    lines = {line.get_gid(): line for line in ax.get_lines() if line.get_gid()}
+    x = list(lines["F1"].get_xdata())
+    y = dict(zip(x, lines["F1"].get_ydata(), strict=True))
+    # F1: 55 in 2020, suppressed in 2021 (a gap, not 0), 27 in 2022, 2023 partial (off the line).
+    assert y[2020] == 55 and math.isnan(y[2021]) and y[2022] == 27 and math.isnan(y[2023])
+    hollow = [
+        line
+        for line in ax.get_lines()
+        if line.get_label() == "_partial" and line.get_markerfacecolor() == "white"
+    ]
+    assert any(list(h.get_xdata()) == [2023] and list(h.get_ydata()) == [27] for h in hollow)
+    assert ax.get_ylabel() == "aantal"
+    assert any(t.get_text() == "SYNTHETISCHE DEMODATA" for t in fig.texts)
+    assert any(t.get_text().startswith("Bron: Gemeente Testgemeente") for t in fig.texts)
+    pngs = [p for p in written if p.suffix == ".png"]
+    # Charts for the 3 indicators with figures; maps for 3 indicators x their years (4 + 4 + 3).
+    assert len([p for p in pngs if p.parent.name == "grafieken"]) == 3
+    assert len([p for p in pngs if p.parent.name == "kaarten"]) == 11
+
+
+def test_export_refuses_unprotected_counts_and_writes_nothing(tmp_path):
+    wh = build_test_warehouse(tmp_path / "unprotected.duckdb", protect_facts=False)
+    with pytest.raises(DisclosureError) as err:
+        export_all(wh, tmp_path / "out", day=DAY)
+    message = str(err.value)
+    assert "export refused" in message and "werk.bijstand_personen BU99990101 2021" in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_export_writes_the_chosen_formats(tmp_path):
+    from pipelines.export_cmd import register
+
+    build_test_warehouse(tmp_path / "out" / "warehouse.duckdb")
+    (tmp_path / "landing").mkdir()
+    cfg = write_demo_config(tmp_path)
+    app = typer.Typer()
+    register(app)
+
+    @app.command("noop")
+    def noop() -> None:  # a second command, so typer keeps `export` as a subcommand
+        pass
+
+    result = CliRunner().invoke(
+        app,
+        ["export", "--config", str(cfg), "--out", str(tmp_path / "exp"), "--format", "csv,parquet"],
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "exp").iterdir())
+    assert len(names) == 3 and all(n.startswith("indicatoren_testgemeente_") for n in names)
+    bad = CliRunner().invoke(
+        app, ["export", "--config", str(cfg), "--out", str(tmp_path), "--format", "pdf"]
+    )
+    assert bad.exit_code == 2

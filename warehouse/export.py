@@ -1,0 +1,411 @@
+"""Exports for policy staff and the council: workbook, CSV, Parquet, GeoPackage, charts, maps
+and a self-contained HTML report, all read from the published warehouse (read-only) and never
+from the landing files.
+
+Before anything is written the disclosure rules are checked again on exactly what would be
+exported (`check_disclosure`): a municipal count below the threshold, or a suppressed cell that
+can be worked out by subtraction, stops the export with a clear message and no files."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
+
+from transforms.disclosure import recoverable_cells, small_counts
+from warehouse.build import open_read_only
+
+FORMATS = ("xlsx", "csv", "parquet", "gpkg", "png", "html")
+SYNTHETIC_BANNER = "SYNTHETISCHE DEMODATA — geen echte cijfers"
+THEME_TITLES = {
+    "school": "School",
+    "werk": "Werk",
+    "financien": "Financiën",
+    "leefomgeving": "Leefomgeving",
+    "veiligheid": "Veiligheid",
+    "context": "Context",
+}
+THEME_ORDER = ["school", "werk", "financien", "leefomgeving", "veiligheid", "context"]
+# What every suppression mark means, for the reader.
+REASON_TEXT = {
+    "kleine aantallen": "Minder personen dan de drempel voor kleine aantallen; niet gepubliceerd "
+    "om herleidbaarheid tot personen te voorkomen.",
+    "kleine aantallen (secundair)": "Zelf niet klein, maar weggelaten omdat een onderdrukte cel "
+    "anders terug te rekenen is (door optellen of aftrekken).",
+    "bron geheim": "De bron (CBS) publiceert dit cijfer niet (geheimhouding of afronding).",
+    "geen bron dit jaar": "De variabele of het gebied komt in de bron van dat jaar niet voor.",
+    "niet te berekenen": "Niet te berekenen, bijvoorbeeld omdat de noemer 0 is.",
+}
+LEVEL_TEXT = {
+    "focus": "focusgebied",
+    "programme": "programmagebied",
+    "gemeente": "gemeente",
+    "land": "Nederland",
+    "wijk": "wijk",
+    "buurt": "buurt",
+}
+
+
+class DisclosureError(RuntimeError):
+    """What would be exported breaks the disclosure rules; nothing was written."""
+
+
+@dataclass
+class ExportData:
+    """Everything the exports need, read once from the published warehouse."""
+
+    warehouse: Path
+    config: dict
+    indicators: pd.DataFrame  # dim_indicator, in catalogue order
+    areas: pd.DataFrame  # dim_area without geometry
+    geometry: gpd.GeoDataFrame  # area_code, area_level, geometry (RD New) of areas with one
+    facts: pd.DataFrame  # fact_indicator
+    long: pd.DataFrame  # the `indicators` view
+    targets: pd.DataFrame  # the `indicator_targets` view
+    run: dict  # the latest run in meta_run
+    inputs: pd.DataFrame  # meta_input of that run
+    compare: list[str] = field(default_factory=list)  # focus, programme, gemeente, NL codes
+    images: dict[tuple, bytes] = field(default_factory=dict)  # PNGs drawn once, used twice
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.config.get("synthetic"))
+
+    @property
+    def gemeente_name(self) -> str:
+        return self.config.get("gemeente_name") or self.config["gemeente"]
+
+    @property
+    def baseline_year(self) -> int:
+        return int(self.config["baseline_year"])
+
+    def area_name(self, code: str) -> str:
+        names = dict(zip(self.areas["area_code"], self.areas["area_name"], strict=True))
+        return names.get(code, code)
+
+    def series(self, indicator_id: str) -> pd.DataFrame:
+        """The long rows of one indicator for the comparison areas."""
+        rows = self.long[
+            (self.long["indicator_id"] == indicator_id) & self.long["area_code"].isin(self.compare)
+        ]
+        return rows.sort_values(["period_year", "area_code"])
+
+
+def load_export_data(warehouse: Path) -> ExportData:
+    con = open_read_only(warehouse)
+    try:
+        return _read(con, warehouse)
+    finally:
+        con.close()
+
+
+def _frame(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> pd.DataFrame:
+    return con.execute(query, params or []).df()
+
+
+def _read(con: duckdb.DuckDBPyConnection, warehouse: Path) -> ExportData:
+    cols = [d[0] for d in con.execute("SELECT * FROM meta_config").description]
+    row = con.execute("SELECT * FROM meta_config").fetchone()
+    if row is None:
+        raise ValueError(f"{warehouse}: meta_config is empty; not a finished warehouse")
+    config = dict(zip(cols, row, strict=True))
+    indicators = _frame(con, "SELECT * FROM dim_indicator ORDER BY sort_order, indicator_id")
+    areas = _frame(
+        con,
+        "SELECT * EXCLUDE (geometry_wkb) FROM dim_area ORDER BY area_level, area_code",
+    )
+    geo = _frame(
+        con,
+        "SELECT area_code, area_level, gemeente_code, members, geometry_wkb, geometry_crs "
+        "FROM dim_area WHERE geometry_wkb IS NOT NULL ORDER BY area_code",
+    )
+    crs = geo["geometry_crs"].dropna().iloc[0] if len(geo) else "EPSG:28992"
+    geometry = gpd.GeoDataFrame(
+        geo.drop(columns=["geometry_wkb", "geometry_crs"]),
+        geometry=shapely.from_wkb([bytes(b) for b in geo["geometry_wkb"]]),
+        crs=crs,
+    )
+    facts = _frame(con, "SELECT * FROM fact_indicator ORDER BY ALL")
+    long = _frame(
+        con, "SELECT * FROM indicators ORDER BY indicator_id, area_level, area_code, period_year"
+    )
+    targets = _frame(con, "SELECT * FROM indicator_targets ORDER BY indicator_id, area_code")
+    run_row = con.execute(
+        "SELECT * FROM meta_run WHERE status <> 'failed' "
+        "ORDER BY finished_at DESC NULLS LAST LIMIT 1"
+    )
+    run_cols = [d[0] for d in run_row.description]
+    run_values = run_row.fetchone()
+    run = dict(zip(run_cols, run_values, strict=True)) if run_values else {}
+    inputs = _frame(
+        con,
+        "SELECT * FROM meta_input WHERE run_id = ? ORDER BY source, period_year, input_id",
+        [run.get("run_id")],
+    )
+    data = ExportData(
+        warehouse=warehouse,
+        config=config,
+        indicators=indicators,
+        areas=areas,
+        geometry=geometry,
+        facts=facts,
+        long=long,
+        targets=targets,
+        run=run,
+        inputs=inputs,
+    )
+    data.compare = comparison_areas(areas, config["gemeente"])
+    return data
+
+
+def comparison_areas(areas: pd.DataFrame, gemeente: str) -> list[str]:
+    """The columns the council compares: the focus areas, the programme area, the gemeente,
+    the Netherlands."""
+    out = []
+    for level in ("focus", "programme"):
+        out += sorted(areas.loc[areas["area_level"] == level, "area_code"])
+    out += [c for c in (gemeente, "NL00") if c in set(areas["area_code"])]
+    return out
+
+
+def check_disclosure(data: ExportData) -> None:
+    """Refuse to export when a municipal count below the threshold is published or a
+    suppressed cell can be recovered; names the cells (never their figures)."""
+    min_count = int(data.config["min_count"])
+    small = small_counts(data.facts, data.indicators, min_count)
+    recoverable = recoverable_cells(data.facts, data.areas, data.indicators)
+    if small.empty and recoverable.empty:
+        return
+    lines = []
+    for r in small.head(20).itertuples(index=False):
+        lines.append(
+            f"  {r.indicator_id} {r.area_code} {r.period_year}: {r.column} below {min_count}"
+        )
+    for r in recoverable.head(20).itertuples(index=False):
+        lines.append(f"  {r.indicator_id} {r.area_code} {r.period_year}: {r.reason}")
+    more = len(small) + len(recoverable) - len(lines)
+    if more > 0:
+        lines.append(f"  ... and {more} more")
+    raise DisclosureError(
+        f"{data.warehouse}: export refused, disclosure control fails on "
+        f"{len(small)} published count(s) below the threshold and {len(recoverable)} "
+        "recoverable suppressed cell(s):\n" + "\n".join(lines)
+    )
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "gemeente"
+
+
+def export_stem(data: ExportData, day: date) -> str:
+    return f"{slug(data.gemeente_name)}_{day.isoformat()}"
+
+
+def parse_formats(text: str | Iterable[str] | None) -> list[str]:
+    """`xlsx,csv` -> ['xlsx', 'csv']; None or 'all' -> every format."""
+    if text is None:
+        return list(FORMATS)
+    items = text.split(",") if isinstance(text, str) else list(text)
+    chosen = [i.strip().lower() for i in items if i.strip()]
+    if chosen == ["all"]:
+        return list(FORMATS)
+    unknown = [c for c in chosen if c not in FORMATS]
+    if unknown or not chosen:
+        raise ValueError(f"unknown format(s) {unknown or text!r}; choose from {', '.join(FORMATS)}")
+    return [f for f in FORMATS if f in chosen]
+
+
+def export_all(
+    warehouse: Path,
+    out_dir: Path,
+    formats: Iterable[str] | None = None,
+    day: date | None = None,
+) -> list[Path]:
+    """Check disclosure, then write the chosen formats into `out_dir`; returns the files."""
+    from warehouse.export_charts import write_charts, write_maps
+    from warehouse.export_xlsx import write_workbook
+    from warehouse.report import write_report
+
+    chosen = parse_formats(list(formats) if formats is not None else None)
+    data = load_export_data(warehouse)
+    check_disclosure(data)
+    day = day or date.today()
+    stem = export_stem(data, day)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if "xlsx" in chosen:
+        written.append(write_workbook(data, out_dir / f"indicatoren_{stem}.xlsx", day))
+    if "csv" in chosen:
+        written += write_csv(data, out_dir, stem)
+    if "parquet" in chosen:
+        written.append(write_parquet(data, out_dir / f"indicatoren_{stem}.parquet"))
+    if "gpkg" in chosen:
+        written.append(write_geopackage(data, out_dir / f"gebieden_{stem}.gpkg"))
+    if "png" in chosen:
+        written += write_charts(data, out_dir / "grafieken")
+        written += write_maps(data, out_dir / "kaarten")
+    if "html" in chosen:
+        written.append(write_report(data, out_dir / f"rapport_{stem}.html", day))
+    return written
+
+
+# --- long table: CSV and Parquet --------------------------------------------------------------
+
+DUTCH_COLUMNS = {
+    "indicator_id": "indicator",
+    "theme": "thema",
+    "name": "naam",
+    "unit": "eenheid",
+    "area_code": "gebiedscode",
+    "area_name": "gebied",
+    "area_level": "gebiedsniveau",
+    "parent_code": "bovenliggend_gebied",
+    "period_year": "jaar",
+    "period_label": "periode",
+    "value": "waarde",
+    "numerator": "teller",
+    "denominator": "noemer",
+    "suppressed": "onderdrukt",
+    "suppression_reason": "reden_onderdrukt",
+    "is_estimate": "schatting",
+    "partial": "onvolledig",
+    "synthetic": "synthetisch",
+    "direction": "richting",
+    "source": "bron",
+    "baseline_year": "basisjaar",
+    "baseline_value": "waarde_basisjaar",
+    "change_since_baseline": "verandering_sinds_basisjaar",
+    "change_pct_since_baseline": "verandering_pct_sinds_basisjaar",
+    "run_id": "run_id",
+}
+_BOOLEAN_COLUMNS = ("suppressed", "is_estimate", "partial", "synthetic")
+
+
+def write_csv(data: ExportData, out_dir: Path, stem: str) -> list[Path]:
+    """The long `indicators` view twice: for Dutch Excel (`;`, decimal comma, UTF-8 with BOM,
+    Dutch headers, ja/nee) and plain (`,`, decimal point, the view's own column names)."""
+    dutch = data.long.copy()
+    for col in _BOOLEAN_COLUMNS:
+        dutch[col] = dutch[col].map({True: "ja", False: "nee"})
+    dutch = dutch.rename(columns=DUTCH_COLUMNS)
+    nl = out_dir / f"indicatoren_{stem}.csv"
+    dutch.to_csv(nl, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+    en = out_dir / f"indicatoren_{stem}_en.csv"
+    data.long.to_csv(en, sep=",", decimal=".", index=False, encoding="utf-8")
+    return [nl, en]
+
+
+_PARQUET_TYPES = {
+    "period_year": pa.int32(),
+    "baseline_year": pa.int32(),
+    "value": pa.float64(),
+    "numerator": pa.float64(),
+    "denominator": pa.float64(),
+    "baseline_value": pa.float64(),
+    "change_since_baseline": pa.float64(),
+    "change_pct_since_baseline": pa.float64(),
+    "suppressed": pa.bool_(),
+    "is_estimate": pa.bool_(),
+    "partial": pa.bool_(),
+    "synthetic": pa.bool_(),
+}
+
+
+def write_parquet(data: ExportData, path: Path) -> Path:
+    """The long `indicators` view with its types; the file says whether it is demo data."""
+    fields = [
+        pa.field(col, _PARQUET_TYPES.get(col, pa.string()), nullable=True)
+        for col in data.long.columns
+    ]
+    table = pa.Table.from_pandas(data.long, schema=pa.schema(fields), preserve_index=False)
+    table = table.replace_schema_metadata(
+        {
+            "wijkmonitor.synthetic": str(data.synthetic).lower(),
+            "wijkmonitor.gemeente": data.config["gemeente"],
+            "wijkmonitor.run_id": str(data.run.get("run_id", "")),
+        }
+    )
+    pq.write_table(table, path)
+    return path
+
+
+# --- boundaries with the latest values --------------------------------------------------------
+
+
+def latest_values(data: ExportData) -> pd.DataFrame:
+    """Per indicator the latest complete year, and every area's row in it."""
+    complete = data.long[~data.long["partial"].astype(bool)]
+    latest = complete.groupby("indicator_id")["period_year"].max().rename("latest")
+    rows = complete.merge(latest, left_on="indicator_id", right_index=True)
+    return rows[rows["period_year"] == rows["latest"]].drop(columns="latest")
+
+
+def column_name(indicator_id: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", indicator_id.lower())
+
+
+def write_geopackage(data: ExportData, path: Path) -> Path:
+    """Every area with a boundary (RD New), with per indicator its value in the latest
+    complete year (`<indicator>`), that year (`<indicator>_jaar`) and, when empty, why
+    (`<indicator>_reden`)."""
+    gdf = data.geometry.merge(
+        data.areas[["area_code", "area_name", "parent_code", "synthetic"]], on="area_code"
+    )
+    gdf = gdf[["area_code", "area_name", "area_level", "parent_code", "synthetic", "geometry"]]
+    latest = latest_values(data)
+    wide: dict[str, pd.Series] = {}
+    for indicator_id, rows in latest.groupby("indicator_id", sort=False):
+        col = column_name(indicator_id)
+        by_area = rows.set_index("area_code")
+        wide[col] = by_area["value"].astype("float64")
+        wide[f"{col}_jaar"] = by_area["period_year"].astype("Int32")
+        wide[f"{col}_reden"] = by_area["suppression_reason"].astype("string")
+    if wide:
+        values = pd.DataFrame(wide)
+        gdf = gdf.merge(values, left_on="area_code", right_index=True, how="left")
+    gdf["synthetic"] = gdf["synthetic"].astype(bool) | data.synthetic
+    gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=data.geometry.crs)
+    if path.exists():
+        path.unlink()
+    gdf.to_file(path, layer="gebieden", driver="GPKG", engine="pyogrio")
+    return path
+
+
+# --- shared helpers for the Dutch reader ------------------------------------------------------
+
+
+def attribution(source: str, gemeente_name: str) -> str:
+    """The 'Bron: ...' line for a catalogue source."""
+    text = source.strip()
+    if text.startswith("Gemeente"):
+        rest = text.split(":", 1)[1].strip() if ":" in text else ""
+        extra = ""
+        if "+" in rest:
+            rest, extra = (p.strip() for p in rest.split("+", 1))
+        line = f"Gemeente {gemeente_name}" + (f" ({rest})" if rest else "")
+        return "Bron: " + line + (f"; {extra}" if extra else "")
+    if text.startswith("CBS"):
+        return "Bron: CBS" + (f", {text[3:].strip()}" if text[3:].strip() else "")
+    return f"Bron: {text}"
+
+
+def number_format(unit: str) -> str:
+    """The Excel number format of a unit: whole numbers for counts, one decimal otherwise."""
+    return "#,##0" if unit.strip() == "aantal" else "0.0"
+
+
+def dutch_number(value, unit: str) -> str:
+    """1234.5 -> '1.234,5' (counts without decimals); empty for a missing value."""
+    if value is None or pd.isna(value):
+        return ""
+    text = f"{value:,.0f}" if unit.strip() == "aantal" else f"{value:,.1f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
