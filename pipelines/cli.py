@@ -1,4 +1,4 @@
-"""The `wijkmonitor` command: build, validate, demo init, info.
+"""The `wijkmonitor` command: build, validate, export, demo init, kaart download, info.
 
 `build` runs the very Dagster definitions the UI shows, in-process, so the two never disagree."""
 
@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.export_cmd import register as register_export
 from sources.config import ConfigError, load_config
 
 app = typer.Typer(
@@ -37,7 +38,16 @@ DEMO_LANDING = REPO_ROOT / "demo" / "landing"
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="Config file (default: ./wijkmonitor.toml).")
 ]
-VALIDATORS = ("cbs_kerncijfers", "cbs_kaart")
+VALIDATORS = (
+    "cbs_kerncijfers",
+    "cbs_kaart",
+    "politie",
+    "uitkeringen",
+    "verzuim",
+    "leerplichtigen",
+    "incidenten",
+    "pc6_buurt",
+)
 
 
 def _config_path(config: Path | None) -> Path:
@@ -299,8 +309,11 @@ def validate(
     path: Annotated[Path, typer.Argument(help="The file (or saved reply folder) to check.")],
     source: Annotated[str, typer.Option("--source", help=f"One of: {', '.join(VALIDATORS)}.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    config: ConfigOption = None,
 ) -> None:
-    """Check one file against its source's contract and expectations; touches no warehouse."""
+    """Check one file against its source's contract; touches no warehouse. Municipal files
+    with addresses or points are also placed in buurten with the boundaries and crosswalk of
+    the config's landing folder, as a build would."""
     if source not in VALIDATORS:
         err.print(f"unknown source {source!r}; known: {', '.join(VALIDATORS)}")
         raise typer.Exit(2)
@@ -308,10 +321,19 @@ def validate(
         from checks.kerncijfers import validate_kerncijfers
 
         report = validate_kerncijfers(path)
-    else:
+    elif source == "cbs_kaart":
         from checks.kaart import validate_kaart
 
         report = validate_kaart(path)
+    elif source == "politie":
+        from checks.politie import validate_politie
+
+        cfg = _load(config) if config or _config_path(None).exists() else None
+        report = validate_politie(path, cfg.gemeente if cfg else None)
+    else:
+        from pipelines.validation import validate_delivery
+
+        report = validate_delivery(path, source, _load(config))
     if as_json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
     else:
@@ -428,6 +450,9 @@ def info(config: ConfigOption = None) -> None:
         ).fetchall():
             t.add_row(*(str(v) for v in row))
         out.print(t)
+
+
+register_export(app)
 
 
 def main() -> None:

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from dagster import (
-    AssetCheckResult,
-    AssetCheckSeverity,
     AssetExecutionContext,
+    AssetKey,
     AssetSelection,
     DefaultScheduleStatus,
     DefaultSensorStatus,
@@ -31,13 +31,21 @@ from dagster import (
     sensor,
 )
 
-from checks.gx import SuiteOutcome
 from checks.kaart import kaart_suites, split_kaart
 from checks.kerncijfers import kerncijfers_suite, split_kerncijfers
+from pipelines.assetkit import check_result, is_synthetic, markdown_table
+from pipelines.assets_municipal import DELIVERY_ASSETS, municipal_indicator_facts_table
+from pipelines.assets_politie import (
+    police_indicator_facts_table,
+    politie_checked,
+    politie_expectations_met,
+    politie_quarantine,
+    politie_tables,
+)
 from pipelines.io import AtomicPickleIOManager
 from pipelines.notify import notify_run
 from pipelines.resources import WijkmonitorSettings
-from pipelines.versions import current_versions, published_versions
+from pipelines.versions import DELIVERY_SOURCES, current_versions, published_versions
 from sources.kaart import read_kaart_folder
 from sources.statline import (
     StatLineClient,
@@ -47,6 +55,7 @@ from sources.statline import (
 )
 from transforms.areas import build_area_model
 from transforms.catalogue import load_catalogue
+from transforms.disclosure import protect, recoverable_cells
 from transforms.facts import dim_indicator, finish_facts
 from transforms.indicators import cbs_indicator_facts, combine_years
 from warehouse.build import (
@@ -58,20 +67,6 @@ from warehouse.build import (
     write_warehouse,
 )
 from warehouse.runlog import append_run_log, failed_runs_from_log
-
-
-def is_synthetic(landing: Path) -> bool:
-    return (landing / "SYNTHETIC.json").exists()
-
-
-def markdown_table(frame: pd.DataFrame, rows: int = 10) -> str:
-    head = frame.head(rows)
-    cols = [str(c) for c in head.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in head.itertuples(index=False):
-        lines.append("| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |")
-    return "\n".join(lines)
-
 
 # --- sources ------------------------------------------------------------------------------
 
@@ -251,43 +246,13 @@ def cbs_kaart_checked(cbs_kaart_layers):
     )
 
 
-def _check_result(source: str, outcomes: list[SuiteOutcome]) -> AssetCheckResult:
-    failed = [o for o in outcomes if not o.success]
-    return AssetCheckResult(
-        passed=not failed,
-        severity=AssetCheckSeverity.ERROR,
-        description="; ".join(o.summary() for o in failed) or "all expectations met",
-        metadata={
-            "suites": len(outcomes),
-            "expectations": sum(len(o.outcomes) for o in outcomes),
-            "failed": MetadataValue.json([o.summary() for o in failed]),
-            # Read back by the warehouse asset into meta_check.
-            "outcomes": MetadataValue.json(
-                [
-                    {
-                        "source": source,
-                        "suite": o.suite,
-                        "expectation": e.expectation,
-                        "column_name": e.column,
-                        "success": e.success,
-                        "unexpected_count": e.unexpected_count,
-                        "sample": json.dumps(e.sample),
-                    }
-                    for o in outcomes
-                    for e in o.outcomes
-                ]
-            ),
-        },
-    )
-
-
 @asset_check(
     asset=cbs_kerncijfers_checked,
     blocking=True,
     description="Great Expectations suite on the accepted Kerncijfers figures of every year.",
 )
 def kerncijfers_expectations_met(cbs_kerncijfers_checked):
-    return _check_result("cbs_kerncijfers", kerncijfers_suite(cbs_kerncijfers_checked))
+    return check_result("cbs_kerncijfers", kerncijfers_suite(cbs_kerncijfers_checked))
 
 
 @asset_check(
@@ -296,7 +261,7 @@ def kerncijfers_expectations_met(cbs_kerncijfers_checked):
     description="Great Expectations suites on the accepted kaart rows, one per level over all years.",
 )
 def kaart_expectations_met(cbs_kaart_checked):
-    return _check_result("cbs_kaart", kaart_suites(cbs_kaart_checked["layers"]))
+    return check_result("cbs_kaart", kaart_suites(cbs_kaart_checked["layers"]))
 
 
 def _check_outcomes_of_this_run(context: AssetExecutionContext, run_id: str) -> list[dict]:
@@ -370,6 +335,57 @@ def cbs_indicator_facts_table(cbs_kerncijfers_checked, area_model):
     )
 
 
+@asset(
+    group_name="transforms",
+    description="Every indicator fact (CBS, police, municipal) with period labels and input "
+    "versions, under disclosure control: municipal counts below the threshold and the cells "
+    "that would give them away are suppressed; the unprotected values go to the raw schema.",
+)
+def protected_indicator_facts(
+    context: AssetExecutionContext,
+    settings: WijkmonitorSettings,
+    cbs_kerncijfers_tables,
+    cbs_indicator_facts_table,
+    municipal_indicator_facts_table,
+    police_indicator_facts_table,
+    area_model,
+):
+    config = settings.load()
+    catalogue = load_catalogue()
+    tables = cbs_kerncijfers_tables["tables"]
+    versions = {y: [f"{t.table_id}@{t.modified or t.snapshot.name}"] for y, t in tables.items()}
+    cbs = cbs_indicator_facts_table.to_pandas()
+    cbs["input_versions"] = [list(versions.get(int(y), [])) for y in cbs["period_year"]]
+    parts = [cbs, municipal_indicator_facts_table["facts"], police_indicator_facts_table["facts"]]
+    combined = pd.concat([p for p in parts if p is not None and len(p)], ignore_index=True).astype(
+        {"period_year": "int64"}
+    )
+    facts = finish_facts(
+        pa.Table.from_pandas(combined, preserve_index=False),
+        catalogue,
+        versions,
+        is_synthetic(config.paths.landing),
+        context.run_id,
+    )
+    protected, restricted = protect(
+        facts, area_model.dim_area, dim_indicator(catalogue, facts), config.disclosure.min_count
+    )
+    problems = recoverable_cells(protected, area_model.dim_area, dim_indicator(catalogue, facts))
+    if len(problems):
+        raise RuntimeError(
+            f"disclosure control left {len(problems)} recoverable cells, e.g. "
+            f"{problems.head(3).to_dict('records')}; nothing published"
+        )
+    return Output(
+        {"facts": protected, "restricted": restricted},
+        metadata={
+            "fact_rows": len(protected),
+            "suppressed_small_numbers": len(restricted),
+            "partial": int(protected["partial"].sum()),
+        },
+    )
+
+
 # --- warehouse ----------------------------------------------------------------------------
 
 
@@ -385,7 +401,11 @@ def published_warehouse(
     cbs_kaart_layers,
     cbs_kaart_checked,
     area_model,
-    cbs_indicator_facts_table,
+    politie_tables,
+    politie_checked,
+    municipal_indicator_facts_table,
+    police_indicator_facts_table,
+    protected_indicator_facts,
 ):
     config = settings.load()
     started = datetime.now(UTC)
@@ -394,8 +414,7 @@ def published_warehouse(
     catalogue = load_catalogue()
 
     tables = cbs_kerncijfers_tables["tables"]
-    versions = {y: [f"{t.table_id}@{t.modified or t.snapshot.name}"] for y, t in tables.items()}
-    facts = finish_facts(cbs_indicator_facts_table, catalogue, versions, synthetic, run_id)
+    facts = protected_indicator_facts["facts"]
     combined = combine_years(list(cbs_kerncijfers_checked.values()))
 
     inputs, quarantine_k = [], []
@@ -448,10 +467,55 @@ def published_warehouse(
                     "status": "accepted",
                 }
             )
+    politie = politie_checked
+    if politie is not None:
+        saved = politie_tables["table"].saved
+        inputs.append(
+            {
+                "run_id": run_id,
+                "source": "politie",
+                "input_id": f"{saved.table_id}@{saved.modified or saved.snapshot.name}",
+                "path": str(saved.snapshot),
+                "period_year": None,
+                "table_id": saved.table_id,
+                "modified": saved.modified,
+                "fetched_at": saved.fetched_at,
+                "sha256": saved.sha256,
+                "rows_read": politie.rows_read,
+                "rows_accepted": politie.rows_accepted,
+                "rows_quarantined": politie.rows_quarantined,
+                "rows_out_of_scope": politie.rows_out_of_scope,
+                "synthetic": synthetic or saved.synthetic,
+                "status": "accepted",
+            }
+        )
+    for row in municipal_indicator_facts_table["inputs"]:
+        inputs.append(
+            {
+                "run_id": run_id,
+                **{k: v for k, v in row.items() if k != "period"},
+                "table_id": None,
+                "modified": None,
+                "fetched_at": None,
+                "rows_out_of_scope": 0,
+                "synthetic": synthetic,
+            }
+        )
     checks_rows = _check_outcomes_of_this_run(context, run_id)
 
-    warnings = list(cbs_kerncijfers_tables["warnings"]) + list(cbs_kaart_layers["warnings"])
-    versions = current_versions(config, {y: t.snapshot for y, t in tables.items()})
+    # Warnings that mean this build differs from a plain rebuild (CBS unreachable, files
+    # missing) are always recorded in a new run; notes (e.g. a police year still incomplete)
+    # are recorded but do not by themselves force a publish.
+    warnings = (
+        list(cbs_kerncijfers_tables["warnings"])
+        + list(cbs_kaart_layers["warnings"])
+        + list(politie_tables["warnings"])
+    )
+    notes = list(police_indicator_facts_table["warnings"])
+    politie_snapshot = politie_tables["table"].saved.snapshot if politie_tables["table"] else None
+    versions = current_versions(
+        config, {y: t.snapshot for y, t in tables.items()}, politie_snapshot
+    )
     selected = context.run.asset_selection
     recomputed = sorted(
         k.to_user_string() for k in (selected or context.assets_def.keys | _all_asset_keys())
@@ -487,7 +551,7 @@ def published_warehouse(
             "fact_rows": len(facts),
             "rows_read": sum(i["rows_read"] for i in inputs),
             "rows_quarantined": quarantined,
-            "warnings": warnings,
+            "warnings": warnings + notes,
             "steps": json.dumps(_step_timings(context)),
             "recomputed": recomputed,
             "failed_checks": [],
@@ -516,6 +580,22 @@ def published_warehouse(
             "cbs_kerncijfers": combined["values"],
             "cbs_variables": combined["variables"],
             "cbs_kaart_nulls": _kaart_nulls(cbs_kaart_layers["layers"]),
+            "politie": politie.accepted.rename(columns={"year": "period_year"})
+            if politie is not None
+            else pd.DataFrame(),
+            "politie_codes": politie.crime_titles if politie is not None else pd.DataFrame(),
+            "fact_indicator_restricted": protected_indicator_facts["restricted"][
+                [
+                    "indicator_id",
+                    "area_code",
+                    "period_year",
+                    "value",
+                    "numerator",
+                    "denominator",
+                    "suppression_reason",
+                ]
+            ],
+            **municipal_indicator_facts_table["raw"],
         },
         quarantine={
             "cbs_kerncijfers": pd.concat(quarantine_k, ignore_index=True)
@@ -524,6 +604,11 @@ def published_warehouse(
             "cbs_kaart": kq.assign(run_id=run_id)[["run_id", "file", "line", "area_code", "reason"]]
             if len(kq)
             else pd.DataFrame(),
+            "politie": politie_quarantine(politie, run_id),
+            **{
+                source: q.rename(columns={"column": "column_name"}).assign(run_id=run_id)
+                for source, q in municipal_indicator_facts_table["quarantine"].items()
+            },
         },
     )
     target = config.paths.warehouse
@@ -558,7 +643,8 @@ def published_warehouse(
         "fact_rows": len(facts),
         "rows_quarantined": quarantined,
         "synthetic": synthetic,
-        "warnings": warnings,
+        "warnings": warnings + notes,
+        "quarantined_by_source": _quarantined_by_source(inputs),
     }
     return Output(
         summary,
@@ -573,6 +659,13 @@ def published_warehouse(
             "changes": MetadataValue.json(summary["changes"]),
         },
     )
+
+
+def _quarantined_by_source(inputs: list[dict]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i in inputs:
+        out[i["source"]] = out.get(i["source"], 0) + int(i["rows_quarantined"])
+    return out
 
 
 def _all_asset_keys() -> set:
@@ -614,13 +707,25 @@ def _step_timings(context: AssetExecutionContext) -> dict:
 ASSETS = [
     cbs_kerncijfers_tables,
     cbs_kaart_layers,
+    politie_tables,
+    *(files for files, _, _ in DELIVERY_ASSETS.values()),
     cbs_kerncijfers_checked,
     cbs_kaart_checked,
+    politie_checked,
+    *(checked for _, checked, _ in DELIVERY_ASSETS.values()),
     area_model,
     cbs_indicator_facts_table,
+    municipal_indicator_facts_table,
+    police_indicator_facts_table,
+    protected_indicator_facts,
     published_warehouse,
 ]
-ASSET_CHECKS = [kerncijfers_expectations_met, kaart_expectations_met]
+ASSET_CHECKS = [
+    kerncijfers_expectations_met,
+    kaart_expectations_met,
+    politie_expectations_met,
+    *(check for _, _, check in DELIVERY_ASSETS.values()),
+]
 
 monthly_build_job = define_asset_job("monthly_build", selection=AssetSelection.all())
 monthly_schedule = ScheduleDefinition(
@@ -633,37 +738,57 @@ monthly_schedule = ScheduleDefinition(
 )
 
 
-def landing_fingerprint(landing: Path) -> str:
-    """A digest of every finished file under the landing folder (path, size, mtime)."""
+# Which source asset reads each landing folder.
+LANDING_FOLDERS = {
+    "cbs_kerncijfers": "cbs_kerncijfers_tables",
+    "cbs_kaart": "cbs_kaart_layers",
+    "politie": "politie_tables",
+    **{s: f"{s}_files" for s in DELIVERY_SOURCES},
+}
+
+
+def landing_fingerprint(folder: Path) -> str:
+    """A digest of every finished file under one landing folder (path, size, mtime)."""
     h = hashlib.sha256()
-    if landing.is_dir():
-        for p in sorted(landing.rglob("*")):
+    if folder.is_dir():
+        for p in sorted(folder.rglob("*")):
             if p.is_file() and ".partial" not in p.name and ".partial" not in p.parent.name:
                 st = p.stat()
-                h.update(f"{p.relative_to(landing)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+                h.update(f"{p.relative_to(folder)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
+
+
+def landing_fingerprints(landing: Path) -> dict[str, str]:
+    return {name: landing_fingerprint(landing / name) for name in LANDING_FOLDERS}
 
 
 @sensor(
     job=monthly_build_job,
     minimum_interval_seconds=300,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Starts a build (from the saved replies, no fetching) when a file is added to "
-    "or changed in the landing folder.",
+    description="When a file is added to or changed in a landing folder, starts a build (from "
+    "the saved replies, no fetching) of that folder's source asset and what depends on it.",
 )
 def landing_sensor(context: SensorEvaluationContext, settings: WijkmonitorSettings):
     landing = settings.load().paths.landing
-    fingerprint = landing_fingerprint(landing)
+    now = landing_fingerprints(landing)
     if context.cursor is None:
-        context.update_cursor(fingerprint)  # the first look only learns what is there
+        context.update_cursor(json.dumps(now))  # the first look only learns what is there
         return SkipReason(f"watching {landing}")
-    if fingerprint == context.cursor:
+    try:
+        before = json.loads(context.cursor)
+    except json.JSONDecodeError:
+        before = {}
+    changed = sorted(name for name, digest in now.items() if before.get(name) != digest)
+    if not changed:
         return SkipReason(f"no new files in {landing}")
-    context.update_cursor(fingerprint)
+    context.update_cursor(json.dumps(now))
+    chosen = AssetSelection.assets(*(AssetKey(LANDING_FOLDERS[n]) for n in changed)).downstream()
     return RunRequest(
-        run_key=fingerprint,
+        run_key=hashlib.sha256(json.dumps(now, sort_keys=True).encode()).hexdigest(),
         run_config={"resources": {"settings": {"config": {"offline": True}}}},
-        tags={"wijkmonitor/trigger": "landing"},
+        asset_selection=sorted(chosen.resolve(defs.resolve_asset_graph())),
+        tags={"wijkmonitor/trigger": "landing", "wijkmonitor/folders": ",".join(changed)},
     )
 
 

@@ -30,9 +30,28 @@ ASSET_NAMES = (
     "area_model",
     "cbs_indicator_facts_table",
     "published_warehouse",
+    "politie_tables",
+    "politie_checked",
+    *(
+        f"{s}_files"
+        for s in ("uitkeringen", "verzuim", "leerplichtigen", "incidenten", "pc6_buurt")
+    ),
+    *(
+        f"{s}_checked"
+        for s in ("uitkeringen", "verzuim", "leerplichtigen", "incidenten", "pc6_buurt")
+    ),
+    "municipal_indicator_facts_table",
+    "police_indicator_facts_table",
+    "protected_indicator_facts",
 )
+# The municipality's own deliveries: one landing folder and one source asset each.
+DELIVERY_SOURCES = ("uitkeringen", "verzuim", "leerplichtigen", "incidenten", "pc6_buurt")
 # Which source asset each kind of input feeds.
-SOURCE_ASSETS = {"kerncijfers": "cbs_kerncijfers_tables", "kaart": "cbs_kaart_layers"}
+SOURCE_ASSETS = {
+    "kerncijfers": "cbs_kerncijfers_tables",
+    "kaart": "cbs_kaart_layers",
+    "politie": "politie_tables",
+}
 
 
 def cache_dir(warehouse: Path) -> Path:
@@ -68,35 +87,62 @@ def kaart_version(folder: Path) -> str:
     return _sha_files(files, folder)[:16]
 
 
+def delivery_version(folder: Path) -> str:
+    """The digest of every delivered file of one source (names and bytes)."""
+    files = [
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".partial")
+    ]
+    return _sha_files(files, folder)[:16] if files else ""
+
+
 @dataclass
 class InputVersions:
     config: str
     code: str
     kerncijfers: dict[str, str] = field(default_factory=dict)  # year -> snapshot version
     kaart: dict[str, str] = field(default_factory=dict)  # year -> folder version
+    politie: str = ""  # snapshot version of the police table
+    deliveries: dict[str, str] = field(default_factory=dict)  # source -> folder version
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> InputVersions:
-        return cls(**json.loads(text))
+        data = json.loads(text)
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
     def changed_sources(self, previous: InputVersions | None) -> set[str] | None:
         """Source assets whose inputs differ; None when everything must be rebuilt."""
         if previous is None or (previous.config, previous.code) != (self.config, self.code):
             return None
-        return {
+        changed = {
             asset
             for kind, asset in SOURCE_ASSETS.items()
             if getattr(self, kind) != getattr(previous, kind)
         }
+        changed |= {
+            f"{source}_files"
+            for source in DELIVERY_SOURCES
+            if self.deliveries.get(source, "") != previous.deliveries.get(source, "")
+        }
+        return changed
 
 
-def current_versions(config: Config, snapshots: dict[int, Path]) -> InputVersions:
-    """Versions of the snapshots a build will use and of the kaart folders it will read."""
+def current_versions(
+    config: Config, snapshots: dict[int, Path], politie: Path | None = None
+) -> InputVersions:
+    """Versions of the snapshots a build will use and of the kaart and delivery folders it
+    will read."""
     kaart_root = config.paths.landing / "cbs_kaart"
+    landing = config.paths.landing
     return InputVersions(
+        politie=snapshot_version(politie) if politie is not None else "",
+        deliveries={
+            s: delivery_version(landing / s) for s in DELIVERY_SOURCES if (landing / s).is_dir()
+        },
         config=hashlib.sha256(config.path.read_bytes()).hexdigest()[:16],
         code=code_version(),
         kerncijfers={str(y): snapshot_version(p) for y, p in sorted(snapshots.items())},
@@ -144,7 +190,11 @@ class BuildPlan:
 
 
 def plan_build(
-    config: Config, client: StatLineClient | None, assets: set[str], cached: set[str]
+    config: Config,
+    client: StatLineClient | None,
+    assets: set[str],
+    cached: set[str],
+    politie_client: StatLineClient | None = None,
 ) -> BuildPlan:
     """Compare the inputs a build would use with those of the published warehouse.
 
@@ -171,14 +221,27 @@ def plan_build(
                     unsure.append(f"{table_id} (Modified {modified})")
         if saved is not None:
             snapshots[year] = saved
-    versions = current_versions(config, snapshots)
+    politie_table = config.cbs.politie_table
+    politie_saved = latest_snapshot(config.paths.landing / "politie", politie_table)
+    politie_unsure = False
+    if politie_client is not None:
+        try:
+            modified = politie_client.table_modified(politie_table)
+        except FetchError:
+            politie_unsure = True
+        else:
+            politie_unsure = politie_saved is None or modified != saved_modified(politie_saved)
+    versions = current_versions(config, snapshots, politie_saved)
     previous = published_versions(config.paths.warehouse)
     changed = versions.changed_sources(previous)
     if changed is None:
         why = "no published warehouse" if previous is None else "config or code changed"
         return BuildPlan(None, why, versions, previous)
-    if unsure:
+    if unsure:  # Kerncijfers tables only, so far
         changed.add(SOURCE_ASSETS["kerncijfers"])
+    if politie_unsure:
+        changed.add(SOURCE_ASSETS["politie"])
+        unsure.append(f"{politie_table} (police)")
     if not changed:
         return BuildPlan(
             [], "inputs, config and code are as in the published warehouse", versions, previous

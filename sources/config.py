@@ -41,6 +41,7 @@ class Paths:
 class CbsSettings:
     opendata_url: str = "https://opendata.cbs.nl/ODataApi/odata"
     dataderden_url: str = "https://dataderden.cbs.nl/ODataApi/odata"
+    politie_table: str = "47022NED"  # registered crime per wijk/buurt per month (dataderden)
     kerncijfers_tables: dict[int, str] = field(default_factory=lambda: dict(KERNCIJFERS_TABLES))
     timeout_seconds: float = 60.0
     retries: int = 4
@@ -136,6 +137,7 @@ _PATHS: _Spec = {
 _CBS: _Spec = {
     "opendata_url": (str, "a URL", False),
     "dataderden_url": (str, "a URL", False),
+    "politie_table": (str, "a StatLine table id like '47022NED'", False),
     "kerncijfers_tables": (dict, "a table of year = table id", False),
     "timeout_seconds": ((int, float), "a number of seconds", False),
     "retries": (int, "a whole number", False),
@@ -240,6 +242,7 @@ def load_config(path: str | Path) -> Config:
     cbs = CbsSettings(
         opendata_url=cbs_raw.get("opendata_url", CbsSettings.opendata_url).rstrip("/"),
         dataderden_url=cbs_raw.get("dataderden_url", CbsSettings.dataderden_url).rstrip("/"),
+        politie_table=cbs_raw.get("politie_table", CbsSettings.politie_table),
         kerncijfers_tables=tables,
         timeout_seconds=float(cbs_raw.get("timeout_seconds", CbsSettings.timeout_seconds)),
         retries=cbs_raw.get("retries", CbsSettings.retries),

@@ -23,10 +23,21 @@ def write_demo_config(folder: Path, **overrides: str) -> Path:
     return cfg
 
 
-def demo_workspace(folder: Path) -> Path:
-    """A folder with a copy of the demo landing and a config pointing at it."""
+CBS_FOLDERS = ("cbs_kerncijfers", "cbs_kaart")
+
+
+def demo_workspace(folder: Path, cbs_only: bool = False) -> Path:
+    """A folder with a copy of the demo landing and a config pointing at it; `cbs_only`:
+    just the CBS statistics and boundaries (no police table, no municipal deliveries), for
+    tests about the build machinery that need not pay for the rest."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(DEMO_LANDING, folder / "landing")
+    if cbs_only:
+        (folder / "landing").mkdir()
+        shutil.copyfile(DEMO_LANDING / "SYNTHETIC.json", folder / "landing" / "SYNTHETIC.json")
+        for name in CBS_FOLDERS:
+            shutil.copytree(DEMO_LANDING / name, folder / "landing" / name)
+    else:
+        shutil.copytree(DEMO_LANDING, folder / "landing")
     return write_demo_config(folder)
 
 

@@ -8,20 +8,13 @@ from dagster import AssetKey, DagsterInstance, materialize
 
 from pipelines.definitions import ASSET_CHECKS, ASSETS, WijkmonitorSettings, defs
 from tests.conftest import demo_workspace
+from tests.expected_graph import CHECKS, GROUPS
 
 
 def test_definitions_load_with_groups_by_layer():
     graph = defs.resolve_asset_graph()
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert groups == {
-        "cbs_kerncijfers_tables": "sources",
-        "cbs_kaart_layers": "sources",
-        "cbs_kerncijfers_checked": "checks",
-        "cbs_kaart_checked": "checks",
-        "area_model": "transforms",
-        "cbs_indicator_facts_table": "transforms",
-        "published_warehouse": "warehouse",
-    }
+    assert groups == GROUPS
 
 
 def test_monthly_schedule_covers_the_whole_graph():
@@ -34,8 +27,8 @@ def test_monthly_schedule_covers_the_whole_graph():
 
 def test_expectation_checks_are_blocking():
     specs = {spec.name: spec for check in ASSET_CHECKS for spec in check.check_specs}
-    assert set(specs) == {"kerncijfers_expectations_met", "kaart_expectations_met"}
-    assert all(spec.blocking for spec in specs.values())
+    got = {(spec.asset_key.to_user_string(), name, spec.blocking) for name, spec in specs.items()}
+    assert got == CHECKS
     assert specs["kaart_expectations_met"].asset_key == AssetKey("cbs_kaart_checked")
 
 
@@ -51,7 +44,7 @@ def test_whole_graph_materialises_into_a_temporary_folder(tmp_path):
     materialised = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert materialised == {a.key.to_user_string() for a in ASSETS}
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks == {"kerncijfers_expectations_met": True, "kaart_expectations_met": True}
+    assert checks == {name: True for _, name, _ in CHECKS}
     with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(DISTINCT area_level) FROM indicators").fetchone()[0] == 6
 
@@ -61,7 +54,7 @@ def test_landing_sensor_asks_for_an_offline_build_when_a_file_arrives(tmp_path):
 
     from pipelines.definitions import landing_sensor
 
-    cfg = demo_workspace(tmp_path)
+    cfg = demo_workspace(tmp_path, cbs_only=True)
     settings = WijkmonitorSettings(config_path=str(cfg))
     ctx = build_sensor_context(resources={"settings": settings})
     first = landing_sensor(ctx)
@@ -73,6 +66,23 @@ def test_landing_sensor_asks_for_an_offline_build_when_a_file_arrives(tmp_path):
     request = landing_sensor(ctx)
     assert request.run_config["resources"]["settings"]["config"]["offline"] is True
     validate_run_config(defs.resolve_job_def("monthly_build"), request.run_config)
+    selected = {k.to_user_string() for k in request.asset_selection}
+    assert "cbs_kaart_layers" in selected and "published_warehouse" in selected
+    assert not {"cbs_kerncijfers_tables", "uitkeringen_files", "politie_tables"} & selected
+
+    # A new benefit delivery runs its own source asset and what depends on it, nothing else.
+    folder = tmp_path / "landing" / "uitkeringen"
+    folder.mkdir(exist_ok=True)
+    (folder / "uitkeringen_2025-01.csv").write_text("client_id;geboortejaar\n")
+    ctx = build_sensor_context(cursor=ctx.cursor, resources={"settings": settings})
+    selected = {k.to_user_string() for k in landing_sensor(ctx).asset_selection}
+    assert selected == {
+        "uitkeringen_files",
+        "uitkeringen_checked",
+        "municipal_indicator_facts_table",
+        "protected_indicator_facts",
+        "published_warehouse",
+    }
 
 
 def test_the_build_planner_knows_every_asset():

@@ -43,7 +43,7 @@ def last_run(warehouse: Path) -> dict:
 
 
 def test_unchanged_inputs_recompute_nothing_then_a_new_kaart_recomputes_its_dependants(tmp_path):
-    cfg = demo_workspace(tmp_path)
+    cfg = demo_workspace(tmp_path, cbs_only=True)
     kaart_2024 = tmp_path / "landing" / "cbs_kaart" / "2024"
     held_back = tmp_path / "held_back"
     shutil.move(kaart_2024, held_back)
@@ -72,6 +72,9 @@ def test_unchanged_inputs_recompute_nothing_then_a_new_kaart_recomputes_its_depe
         "cbs_indicator_facts_table",
         "cbs_kaart_checked",
         "cbs_kaart_layers",
+        "municipal_indicator_facts_table",
+        "police_indicator_facts_table",
+        "protected_indicator_facts",
         "published_warehouse",
     ]
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -151,7 +154,7 @@ def test_cbs_revision_is_picked_up_and_named_and_an_outage_falls_back(tmp_path):
 
 
 def test_readers_and_kill_9_never_see_a_broken_warehouse(tmp_path):
-    cfg = demo_workspace(tmp_path)
+    cfg = demo_workspace(tmp_path, cbs_only=True)
     warehouse = tmp_path / "out" / "warehouse.duckdb"
     assert cli_build(cfg, "--offline").returncode == 0
 

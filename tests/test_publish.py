@@ -22,7 +22,7 @@ def sha(path: Path) -> str:
 
 
 def test_a_build_failing_half_way_leaves_the_published_warehouse_untouched(tmp_path):
-    cfg = demo_workspace(tmp_path)
+    cfg = demo_workspace(tmp_path, cbs_only=True)
     assert run_build(cfg, offline=True, show_progress=False).success
     warehouse = tmp_path / "out" / "warehouse.duckdb"
     before = sha(warehouse)
@@ -45,7 +45,7 @@ def test_a_build_failing_half_way_leaves_the_published_warehouse_untouched(tmp_p
 
 
 def test_cli_build_failure_exits_1_and_says_the_warehouse_is_unchanged(tmp_path):
-    cfg = demo_workspace(tmp_path)
+    cfg = demo_workspace(tmp_path, cbs_only=True)
     (tmp_path / "landing" / "cbs_kerncijfers" / "84583NED").joinpath(
         "20250601T000000Z", "TableInfos_p001.json"
     ).write_bytes(b"\x00\x01binary")
@@ -83,7 +83,7 @@ def test_staging_files_of_dead_builds_are_removed(tmp_path):
 
 
 def test_a_failing_expectation_blocks_publication_and_names_the_check(tmp_path):
-    cfg = demo_workspace(tmp_path)
+    cfg = demo_workspace(tmp_path, cbs_only=True)
     page = next(
         (tmp_path / "landing" / "cbs_kerncijfers" / "85618NED").glob(
             "*/TypedDataSet_gemeente_p001.json"

@@ -12,7 +12,7 @@ from tests.conftest import demo_workspace
 
 
 def test_a_duplicate_buurt_in_a_geopackage_is_quarantined_on_its_own_layer(tmp_path):
-    cfg = demo_workspace(tmp_path)
+    cfg = demo_workspace(tmp_path, cbs_only=True)
     gpkg = tmp_path / "landing" / "cbs_kaart" / "2023" / "wijkenbuurten_2023.gpkg"
     buurten = gpd.read_file(gpkg, layer="buurten")
     n = len(buurten)

@@ -29,9 +29,11 @@ def finish_facts(
         period_label(period_type[i], int(y))
         for i, y in zip(df["indicator_id"], df["period_year"], strict=True)
     ]
-    df["partial"] = False
+    # Municipal and police facts say whether their period is complete; CBS figures always are.
+    df["partial"] = df["partial"].fillna(False).astype(bool) if "partial" in df else False
     df["synthetic"] = synthetic
-    df["input_versions"] = [list(input_versions.get(int(y), [])) for y in df["period_year"]]
+    if "input_versions" not in df:
+        df["input_versions"] = [list(input_versions.get(int(y), [])) for y in df["period_year"]]
     df["run_id"] = run_id
     return df
 

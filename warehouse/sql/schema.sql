@@ -183,6 +183,60 @@ CREATE TABLE quarantine_cbs_kaart (
 );
 COMMENT ON TABLE quarantine_cbs_kaart IS 'Rijen uit wijk- en buurtkaartbestanden die niet door het contract kwamen, met bestand, rijnummer en reden.';
 
+CREATE TABLE quarantine_politie (
+    run_id VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    line INTEGER,
+    area_code VARCHAR,
+    reason VARCHAR NOT NULL
+);
+COMMENT ON TABLE quarantine_politie IS 'Rijen uit de politietabel (geregistreerde misdrijven per wijk en buurt per maand) die niet door het contract kwamen, met bestand, rijnummer en reden.';
+
+CREATE TABLE quarantine_uitkeringen (
+    run_id VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    line INTEGER,
+    column_name VARCHAR,
+    reason VARCHAR NOT NULL
+);
+COMMENT ON TABLE quarantine_uitkeringen IS 'Rijen uit de uitkeringenbestanden van de gemeente die niet door het contract kwamen of niet in een buurt te plaatsen waren: bestand, regelnummer, kolom en reden. Geen persoonsgegevens: zoek de regel op in het bestand.';
+
+CREATE TABLE quarantine_verzuim (
+    run_id VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    line INTEGER,
+    column_name VARCHAR,
+    reason VARCHAR NOT NULL
+);
+COMMENT ON TABLE quarantine_verzuim IS 'Rijen uit de verzuimbestanden (leerplichtadministratie) die niet door het contract kwamen of niet in een buurt te plaatsen waren: bestand, regelnummer, kolom en reden.';
+
+CREATE TABLE quarantine_leerplichtigen (
+    run_id VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    line INTEGER,
+    column_name VARCHAR,
+    reason VARCHAR NOT NULL
+);
+COMMENT ON TABLE quarantine_leerplichtigen IS 'Rijen uit de bestanden met leerplichtigen per gebied die niet door het contract kwamen: bestand, regelnummer, kolom en reden.';
+
+CREATE TABLE quarantine_incidenten (
+    run_id VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    line INTEGER,
+    column_name VARCHAR,
+    reason VARCHAR NOT NULL
+);
+COMMENT ON TABLE quarantine_incidenten IS 'Incidenten die niet door het contract kwamen of buiten de gemeente liggen: bestand, regelnummer, kolom en reden.';
+
+CREATE TABLE quarantine_pc6_buurt (
+    run_id VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    line INTEGER,
+    column_name VARCHAR,
+    reason VARCHAR NOT NULL
+);
+COMMENT ON TABLE quarantine_pc6_buurt IS 'Rijen uit de CBS-tabel postcode-huisnummer naar buurt die niet door het contract kwamen: bestand, regelnummer, kolom en reden.';
+
 CREATE TABLE raw.cbs_kerncijfers (
     period_year INTEGER NOT NULL,
     table_id VARCHAR NOT NULL,
@@ -215,6 +269,119 @@ CREATE TABLE raw.cbs_kaart_nulls (
     reason VARCHAR NOT NULL
 );
 COMMENT ON TABLE raw.cbs_kaart_nulls IS 'Elke markerwaarde uit een wijk- en buurtkaartbestand (-99999999, -99997, ...) die als NULL is gelezen, met kolom en reden (geheim, niet aanwezig, later gepubliceerd).';
+
+CREATE TABLE raw.uitkeringen (
+    file VARCHAR NOT NULL,
+    line INTEGER NOT NULL,
+    period VARCHAR NOT NULL,
+    peildatum DATE NOT NULL,
+    client_id VARCHAR NOT NULL,
+    huishouden_id VARCHAR,
+    geboortejaar INTEGER,
+    postcode VARCHAR,
+    huisnummer INTEGER,
+    huisletter VARCHAR,
+    huisnummertoevoeging VARCHAR,
+    x DOUBLE,
+    y DOUBLE,
+    regeling VARCHAR NOT NULL,
+    ingangsdatum DATE NOT NULL,
+    einddatum DATE,
+    reden_einde VARCHAR,
+    buurt_code VARCHAR NOT NULL,
+    placed_by VARCHAR NOT NULL
+);
+COMMENT ON TABLE raw.uitkeringen IS 'BEPERKT (persoonsgegevens, gepseudonimiseerd): geaccepteerde rijen uit de geldende uitkeringenbestanden met de buurt waarin het adres ligt (placed_by: adres, coordinaten). Verlaat het warehouse nooit; alleen aggregaten na onthullingscontrole wel.';
+
+CREATE TABLE raw.verzuim (
+    file VARCHAR NOT NULL,
+    line INTEGER NOT NULL,
+    period VARCHAR NOT NULL,
+    schooljaar_start INTEGER NOT NULL,
+    melding_id VARCHAR NOT NULL,
+    leerling_id VARCHAR NOT NULL,
+    geboortedatum DATE,
+    postcode VARCHAR,
+    huisnummer INTEGER,
+    huisletter VARCHAR,
+    huisnummertoevoeging VARCHAR,
+    x DOUBLE,
+    y DOUBLE,
+    meldingsdatum DATE NOT NULL,
+    soort_verzuim VARCHAR NOT NULL,
+    brin VARCHAR,
+    buurt_code VARCHAR NOT NULL,
+    placed_by VARCHAR NOT NULL
+);
+COMMENT ON TABLE raw.verzuim IS 'BEPERKT (persoonsgegevens, gepseudonimiseerd): geaccepteerde verzuimmeldingen met de buurt van het woonadres van de leerling. Verlaat het warehouse nooit.';
+
+CREATE TABLE raw.leerplichtigen (
+    file VARCHAR NOT NULL,
+    line INTEGER NOT NULL,
+    period VARCHAR NOT NULL,
+    schooljaar_start INTEGER NOT NULL,
+    gebied_code VARCHAR NOT NULL,
+    aantal BIGINT NOT NULL
+);
+COMMENT ON TABLE raw.leerplichtigen IS 'BEPERKT: leerplichtigen per buurt of wijk op 1 oktober van het schooljaar, zoals geleverd (kleine aantallen).';
+
+CREATE TABLE raw.incidenten (
+    file VARCHAR NOT NULL,
+    line INTEGER NOT NULL,
+    period VARCHAR NOT NULL,
+    incident_id VARCHAR NOT NULL,
+    datum TIMESTAMP NOT NULL,
+    categorie VARCHAR NOT NULL,
+    x DOUBLE,
+    y DOUBLE,
+    lat DOUBLE,
+    lon DOUBLE,
+    buurtcode VARCHAR,
+    buurt_code VARCHAR NOT NULL,
+    placed_by VARCHAR NOT NULL
+);
+COMMENT ON TABLE raw.incidenten IS 'BEPERKT: geaccepteerde incidenten met de buurt waarin ze plaatsvonden (placed_by: coordinaten of buurtcode).';
+
+CREATE TABLE raw.pc6_buurt (
+    file VARCHAR NOT NULL,
+    line INTEGER NOT NULL,
+    year INTEGER NOT NULL,
+    postcode VARCHAR NOT NULL,
+    huisnummer INTEGER NOT NULL,
+    buurt_code VARCHAR NOT NULL,
+    wijk_code VARCHAR,
+    gemeente_code VARCHAR
+);
+COMMENT ON TABLE raw.pc6_buurt IS 'BEPERKT: de CBS-tabel postcode + huisnummer naar buurt, wijk en gemeente (alleen de adressen in de gemeente), met codes aangevuld en voorzien van voorvoegsel.';
+
+CREATE TABLE raw.politie (
+    period_year INTEGER NOT NULL,
+    month INTEGER NOT NULL,
+    period VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    count DOUBLE,
+    file VARCHAR,
+    line INTEGER
+);
+COMMENT ON TABLE raw.politie IS 'Geregistreerde misdrijven per gebied, maand (month 0 = jaarcijfer) en soort misdrijf zoals de politie ze via CBS publiceert; count NULL = niet gepubliceerd (geen nul).';
+
+CREATE TABLE raw.politie_codes (
+    code VARCHAR NOT NULL,
+    title VARCHAR
+);
+COMMENT ON TABLE raw.politie_codes IS 'De soorten misdrijf (SoortMisdrijf) van de politietabel met hun titel.';
+
+CREATE TABLE raw.fact_indicator_restricted (
+    indicator_id VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    period_year INTEGER NOT NULL,
+    value DOUBLE,
+    numerator DOUBLE,
+    denominator DOUBLE,
+    suppression_reason VARCHAR
+);
+COMMENT ON TABLE raw.fact_indicator_restricted IS 'BEPERKT: de onbeschermde waarden van cellen die de onthullingscontrole in fact_indicator heeft onderdrukt (kleine aantallen en secundaire onderdrukking). Nooit exporteren.';
 
 CREATE VIEW indicators AS
 SELECT f.indicator_id, i.theme, i.name, i.unit,

@@ -1,0 +1,295 @@
+"""Dagster assets for the municipality's own deliveries: one source asset per landing folder
+(`uitkeringen`, `verzuim`, `leerplichtigen`, `incidenten`, `pc6_buurt`), its contract split and
+a blocking GX check. One factory makes all five, so a new delivery source is one more name.
+
+An unreadable delivery fails the run with a message naming the file and the problem: the
+published warehouse stays as it was until the municipality delivers a usable file."""
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output, asset, asset_check
+
+from checks.municipal import municipal_suite, split_delivery
+from pipelines.assetkit import check_result, markdown_table
+from pipelines.resources import WijkmonitorSettings
+from pipelines.versions import DELIVERY_SOURCES
+from sources.delivery import find_deliveries, read_delivery
+from transforms.geocode import buurt_polygons, crosswalk_frame, place
+from transforms.indicators import combine_years
+from transforms.municipal import INDICATORS, MEASURES, municipal_indicator_facts
+
+DESCRIPTIONS = {
+    "uitkeringen": "monthly benefit snapshots (Participatiewet and related schemes)",
+    "verzuim": "absence reports per school year (compulsory-education register)",
+    "leerplichtigen": "pupils of compulsory school age per area on 1 October",
+    "incidenten": "police and nuisance incidents shared with the municipality, per month",
+    "pc6_buurt": "the CBS postcode + house number -> buurt crosswalk, per year",
+}
+
+
+def delivery_assets(source: str):
+    """The source asset, the checked asset and the blocking GX check of one delivery source."""
+
+    @asset(
+        name=f"{source}_files",
+        group_name="sources",
+        description=f"The current delivery files of {source}: {DESCRIPTIONS[source]}; a later "
+        "file for the same period replaces an earlier one.",
+    )
+    def files(context: AssetExecutionContext, settings: WijkmonitorSettings):
+        folder = settings.load().paths.landing / source
+        if not folder.is_dir():
+            context.log.info(f"{folder}: no deliveries of {source}")
+            return Output(
+                {"files": [], "superseded": []}, metadata={"files": 0, "folder": str(folder)}
+            )
+        found = find_deliveries(folder, source)
+        read = [read_delivery(p, source) for p in found.current]  # unreadable: names the file
+        rows = pd.DataFrame(
+            [
+                {
+                    "file": d.path.name,
+                    "period": d.period,
+                    "format": d.format,
+                    "encoding": d.encoding,
+                    "separator": d.separator,
+                    "rows": d.rows_read,
+                    "sha256": d.sha256[:16],
+                }
+                for d in read
+            ]
+        )
+        return Output(
+            {"files": read, "superseded": list(found.superseded)},
+            metadata={
+                "files": len(read),
+                "superseded": MetadataValue.json(
+                    [f"{old.name} -> {new.name}" for old, new in found.superseded]
+                ),
+                "rows": int(sum(d.rows_read for d in read)),
+                "preview": MetadataValue.md(markdown_table(rows, 15)),
+            },
+        )
+
+    @asset(
+        name=f"{source}_checked",
+        group_name="checks",
+        ins={"delivered": AssetIn(f"{source}_files")},
+        description=f"{source} rows split by the contract into typed accepted rows and "
+        "quarantined rows (file, line, reason).",
+    )
+    def checked(settings: WijkmonitorSettings, delivered):
+        gemeente = settings.load().gemeente
+        splits = [split_delivery(d, gemeente) for d in delivered["files"]]
+        summary = pd.DataFrame(
+            [
+                {
+                    "file": s.path.name,
+                    "period": s.period,
+                    "rows_read": s.rows_read,
+                    "accepted": s.rows_accepted,
+                    "quarantined": s.rows_quarantined,
+                }
+                for s in splits
+            ],
+            columns=["file", "period", "rows_read", "accepted", "quarantined"],
+        )
+        return Output(
+            {"splits": splits, "superseded": delivered["superseded"]},
+            metadata={
+                "rows_accepted": int(summary["accepted"].sum()),
+                "rows_quarantined": int(summary["quarantined"].sum()),
+                "preview": MetadataValue.md(markdown_table(summary, 15)),
+            },
+        )
+
+    @asset_check(
+        asset=checked,
+        name=f"{source}_expectations_met",
+        blocking=True,
+        description=f"Great Expectations suite on the accepted {source} rows of every file.",
+    )
+    def expectations(value):
+        splits = value["splits"]
+        if not splits:
+            return check_result(source, [])
+        accepted = pd.concat([s.accepted for s in splits], ignore_index=True)
+        where = [str(f) for s in splits for f in [s.path.name] * len(s.accepted)]
+        return check_result(source, [municipal_suite(source, accepted, where)])
+
+    return files, checked, expectations
+
+
+DELIVERY_ASSETS = {source: delivery_assets(source) for source in DELIVERY_SOURCES}
+
+
+# Which source each municipal indicator's numerator comes from, and how a delivery's period
+# maps onto the indicator's period_year.
+PLACED_SOURCES = {"uitkeringen": "period", "verzuim": "schooljaar_start", "incidenten": "datum"}
+RAW_COLUMNS = {
+    "uitkeringen": [
+        "file", "line", "period", "peildatum", "client_id", "huishouden_id", "geboortejaar",
+        "postcode", "huisnummer", "huisletter", "huisnummertoevoeging", "x", "y", "regeling",
+        "ingangsdatum", "einddatum", "reden_einde", "buurt_code", "placed_by",
+    ],
+    "verzuim": [
+        "file", "line", "period", "schooljaar_start", "melding_id", "leerling_id",
+        "geboortedatum", "postcode", "huisnummer", "huisletter", "huisnummertoevoeging", "x",
+        "y", "meldingsdatum", "soort_verzuim", "brin", "buurt_code", "placed_by",
+    ],
+    "incidenten": [
+        "file", "line", "period", "incident_id", "datum", "categorie", "x", "y", "lat", "lon",
+        "buurtcode", "buurt_code", "placed_by",
+    ],
+    "leerplichtigen": ["file", "line", "period", "schooljaar_start", "gebied_code", "aantal"],
+    "pc6_buurt": [
+        "file", "line", "year", "postcode", "huisnummer", "buurt_code", "wijk_code",
+        "gemeente_code",
+    ],
+}  # fmt: skip
+
+
+def period_year(source: str, period: str) -> int:
+    """`2023-12` -> 2023, `2022-2023` (a school year) -> 2022, `2023` -> 2023."""
+    return int(period[:4])
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+@asset(
+    group_name="transforms",
+    description="Municipal deliveries placed in buurten (address through the CBS crosswalk, or "
+    "coordinates through a point-in-polygon join) and turned into the werk.*, school.* and "
+    "incident indicators for every buurt, wijk, own area and the gemeente.",
+)
+def municipal_indicator_facts_table(
+    context: AssetExecutionContext,
+    settings: WijkmonitorSettings,
+    uitkeringen_checked,
+    verzuim_checked,
+    leerplichtigen_checked,
+    incidenten_checked,
+    pc6_buurt_checked,
+    cbs_kaart_checked,
+    cbs_kerncijfers_checked,
+    area_model,
+):
+    config = settings.load()
+    checked = {
+        "uitkeringen": uitkeringen_checked,
+        "verzuim": verzuim_checked,
+        "leerplichtigen": leerplichtigen_checked,
+        "incidenten": incidenten_checked,
+        "pc6_buurt": pc6_buurt_checked,
+    }
+    polygons = buurt_polygons(cbs_kaart_checked["layers"], config.gemeente)
+    pc6 = _concat([s.accepted for s in pc6_buurt_checked["splits"]])
+    crosswalk = crosswalk_frame(pc6) if pc6 is not None else None
+
+    placed, quarantine, raw, inputs = {}, {}, {}, []
+    for source, value in checked.items():
+        splits = value["splits"]
+        accepted = _concat([s.accepted for s in splits])
+        geo_q = pd.DataFrame(columns=["file", "line", "column", "reason"])
+        if source in PLACED_SOURCES and accepted is not None:
+            placement = place(
+                accepted,
+                year_column=PLACED_SOURCES[source],
+                polygons=polygons,
+                crosswalk=crosswalk,
+                gemeente=config.gemeente,
+            )
+            placed[source] = placement.placed
+            geo_q = placement.quarantine
+            kept = placement.placed
+        else:
+            kept = accepted if accepted is not None else pd.DataFrame(columns=["file"])
+        if source == "pc6_buurt" and accepted is not None:
+            kept = accepted[accepted["gemeente_code"] == config.gemeente]
+        raw[source] = kept[RAW_COLUMNS[source]] if len(kept) else pd.DataFrame()
+        contract_q = _concat([s.quarantine for s in splits])
+        both = _concat([q for q in (contract_q, geo_q) if q is not None])
+        quarantine[source] = (
+            both if both is not None else pd.DataFrame(columns=["file", "line", "column", "reason"])
+        )
+        geo_per_file = geo_q["file"].astype(str).value_counts().to_dict() if len(geo_q) else {}
+        for s in splits:
+            lost = int(geo_per_file.get(str(s.path), 0))
+            inputs.append(
+                {
+                    "source": source,
+                    "input_id": f"{s.path.name}@{s.sha256[:12]}",
+                    "path": str(s.path),
+                    "period": s.period,
+                    "period_year": period_year(source, s.period),
+                    "sha256": s.sha256,
+                    "rows_read": s.rows_read,
+                    "rows_accepted": s.rows_accepted - lost,
+                    "rows_quarantined": s.rows_quarantined + lost,
+                    "status": "accepted",
+                }
+            )
+        for old, new in value["superseded"]:
+            inputs.append(
+                {
+                    "source": source,
+                    "input_id": f"{old.name} (vervangen door {new.name})",
+                    "path": str(old),
+                    "period": None,
+                    "period_year": None,
+                    "sha256": "",
+                    "rows_read": 0,
+                    "rows_accepted": 0,
+                    "rows_quarantined": 0,
+                    "status": "superseded",
+                }
+            )
+
+    deliveries = pd.DataFrame(
+        [
+            {"source": source, "period": s.period}
+            for source, value in checked.items()
+            for s in value["splits"]
+        ],
+        columns=["source", "period"],
+    )
+    combined = combine_years(list(cbs_kerncijfers_checked.values()))
+    facts = municipal_indicator_facts(
+        gemeente=config.gemeente,
+        buurten=polygons,
+        own_members=area_model.own_members,
+        deliveries=deliveries,
+        uitkeringen=placed.get("uitkeringen"),
+        verzuim=placed.get("verzuim"),
+        leerplichtigen=_concat([s.accepted for s in leerplichtigen_checked["splits"]]),
+        incidenten=placed.get("incidenten"),
+        cbs_denominators=combined["values"],
+    )
+    # input_versions per fact: the delivery files of that source and period year.
+    files_by = {}
+    for i in inputs:
+        if i["status"] == "accepted":
+            files_by.setdefault((i["source"], i["period_year"]), []).append(i["input_id"])
+    source_of = {ind.id: MEASURES[ind.measure][0] for ind in INDICATORS}
+    extra = {"verzuim": "leerplichtigen"}
+    df = facts.to_pandas()
+    df["input_versions"] = [
+        sorted(
+            files_by.get((source_of[i], int(y)), [])
+            + files_by.get((extra.get(source_of[i], ""), int(y)), [])
+        )
+        for i, y in zip(df["indicator_id"], df["period_year"], strict=True)
+    ]
+    q_total = sum(len(q) for q in quarantine.values())
+    summary = pd.DataFrame(inputs)
+    return Output(
+        {"facts": df, "quarantine": quarantine, "raw": raw, "inputs": inputs},
+        metadata={
+            "fact_rows": len(df),
+            "rows_quarantined": q_total,
+            "partial": int(df["partial"].sum()) if len(df) else 0,
+            "inputs": MetadataValue.md(markdown_table(summary, 20)) if len(summary) else "",
+        },
+    )

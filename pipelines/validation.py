@@ -1,0 +1,69 @@
+"""`wijkmonitor validate` for the municipality's deliveries: the contract and, for files with
+addresses or points, placing them in buurten with the boundaries and the postcode crosswalk of
+the configured landing folder, as a build would. Nothing is written anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from checks.municipal import split_delivery
+from checks.report import Problem, ValidationReport
+from pipelines.assets_municipal import PLACED_SOURCES
+from sources.config import Config
+from sources.delivery import find_deliveries, read_delivery
+from sources.errors import UnreadableInput
+from sources.kaart import read_kaart_folder
+from transforms.geocode import buurt_polygons, crosswalk_frame, place
+
+
+def _crosswalk(config: Config) -> pd.DataFrame | None:
+    folder = config.paths.landing / "pc6_buurt"
+    if not folder.is_dir():
+        return None
+    accepted = [
+        split_delivery(read_delivery(p, "pc6_buurt"), config.gemeente).accepted
+        for p in find_deliveries(folder, "pc6_buurt").current
+    ]
+    accepted = [a for a in accepted if len(a)]
+    return crosswalk_frame(pd.concat(accepted, ignore_index=True)) if accepted else None
+
+
+def _polygons(config: Config):
+    root = config.paths.landing / "cbs_kaart"
+    layers = {y: read_kaart_folder(root / str(y)) for y in config.years if (root / str(y)).is_dir()}
+    return buurt_polygons(layers, config.gemeente)
+
+
+def validate_delivery(path: Path, source: str, config: Config) -> ValidationReport:
+    """The report `validate --json` prints: rows read = accepted + quarantined, one problem
+    per quarantined row (its line number in the file, the column and the reason)."""
+    try:
+        checked = split_delivery(read_delivery(path, source), config.gemeente)
+    except UnreadableInput as exc:
+        return ValidationReport.rejected(source, exc)
+    quarantine = checked.quarantine
+    accepted = checked.rows_accepted
+    if source in PLACED_SOURCES and accepted:
+        placement = place(
+            checked.accepted,
+            year_column=PLACED_SOURCES[source],
+            polygons=_polygons(config),
+            crosswalk=_crosswalk(config),
+            gemeente=config.gemeente,
+        )
+        accepted = placement.rows_placed
+        quarantine = pd.concat([quarantine, placement.quarantine], ignore_index=True)
+    report = ValidationReport(
+        source=source,
+        path=str(path),
+        rows_read=checked.rows_read,
+        rows_accepted=accepted,
+        rows_quarantined=len(quarantine),
+    )
+    for q in quarantine.sort_values("line").itertuples(index=False):
+        column = None if pd.isna(q.column) else str(q.column)
+        report.problems.append(Problem(int(q.line), column, str(q.reason)))
+    assert report.rows_read == report.rows_accepted + report.rows_quarantined
+    return report
