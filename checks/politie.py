@@ -126,12 +126,24 @@ def split_politie(table: PoliceTable, gemeente: str | None = None) -> PolitieSpl
         if problem:
             flag(i, count_col, problem)
 
-    # Repeats among the otherwise good rows: the first keeps its place, later ones go.
+    # Repeats among the otherwise good rows: the first keeps its place, later ones go. The
+    # same figure in another reply is the overlap of two queries (a server that ignores
+    # $filter answers the gemeente and the national query alike): not counted twice, and
+    # counted out of scope like another gemeente's row. A repeat within one reply, or with
+    # another figure, is quarantined.
     good = r.loc[np.array([not x for x in reasons], dtype=bool)]
     key = ["area_code", "period", "crime_code"]
-    first = good.groupby(key, sort=False)[["file", "line"]].transform("first")
-    for i in good.index[good.duplicated(key, keep="first").to_numpy()]:
-        where = f"{Path(first.at[i, 'file']).name} rij {first.at[i, 'line']}"
+    overlap = np.zeros(n, dtype=bool)
+    seen: dict[tuple, int] = {}  # key -> row of its first occurrence
+    for i in good.index[good.duplicated(key, keep=False).to_numpy()]:
+        k = tuple(good.loc[i, key])
+        j = seen.setdefault(k, i)
+        if j == i:
+            continue
+        if r.at[j, "file"] != r.at[i, "file"] and counts[i][0] == counts[j][0]:
+            overlap[i] = True
+            continue
+        where = f"{Path(r.at[j, 'file']).name} rij {r.at[j, 'line']}"
         flag(
             i,
             f"{AREA_KEY}, {PERIOD_KEY}, {CRIME_KEY}",
@@ -151,7 +163,7 @@ def split_politie(table: PoliceTable, gemeente: str | None = None) -> PolitieSpl
         },
         columns=QUARANTINE_COLUMNS,
     )
-    ok = ~bad
+    ok = ~bad & ~overlap
     accepted = pd.DataFrame(
         {
             "area_code": r["area_code"][ok].astype(str).to_numpy(),
@@ -176,9 +188,9 @@ def split_politie(table: PoliceTable, gemeente: str | None = None) -> PolitieSpl
         quarantine=quarantine,
         crime_titles=crime_titles,
         codes_checked=titles is not None,
-        rows_read=len(r),
+        rows_read=len(r) - int(overlap.sum()),
         rows_accepted=int(ok.sum()),
-        rows_out_of_scope=int(out_of_scope.sum()),
+        rows_out_of_scope=int(out_of_scope.sum()) + int(overlap.sum()),
     )
 
 

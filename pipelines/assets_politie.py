@@ -7,8 +7,9 @@ from dagster import AssetExecutionContext, MetadataValue, Output, asset, asset_c
 from checks.politie import politie_suite, split_politie
 from pipelines.assetkit import check_result, markdown_table
 from pipelines.resources import WijkmonitorSettings
+from sources.http import FetchError
 from sources.politie import read_politie, resolve_politie
-from sources.statline import StatLineClient
+from sources.statline import Resolved, StatLineClient
 from transforms.indicators import combine_years
 from transforms.police import police_codes, police_denominators, police_indicator_facts
 
@@ -27,13 +28,16 @@ def politie_tables(context: AssetExecutionContext, settings: WijkmonitorSettings
         timeout_seconds=config.cbs.timeout_seconds,
         log=context.log.warning,
     )
-    resolved = resolve_politie(
-        None if settings.offline else client,
-        config.paths.landing,
-        config.gemeente,
-        police_codes(),
-        table_id=config.cbs.politie_table,
-    )
+    try:
+        resolved = resolve_politie(
+            None if settings.offline else client,
+            config.paths.landing,
+            config.gemeente,
+            police_codes(),
+            table_id=config.cbs.politie_table,
+        )
+    except FetchError as exc:  # nothing saved to fall back on: build without safety figures
+        resolved = Resolved(config.cbs.politie_table, None, False, f"police table: {exc}")
     warnings = [resolved.warning] if resolved.warning else []
     if resolved.snapshot is None:
         warnings.append(

@@ -171,18 +171,22 @@ def plan(cfg, offline: bool):
     from pipelines.versions import ASSET_NAMES, cache_dir, plan_build
     from sources.statline import StatLineClient
 
-    client = None
-    if not offline:
-        client = StatLineClient(
-            base_url=cfg.cbs.opendata_url,
+    def client(base_url: str) -> StatLineClient | None:
+        if offline:
+            return None
+        return StatLineClient(
+            base_url=base_url,
             retries=min(cfg.cbs.retries, 1),
             backoff_seconds=cfg.cbs.backoff_seconds,
             timeout_seconds=min(cfg.cbs.timeout_seconds, 30),
         )
+
     names = set(ASSET_NAMES)
     cache = cache_dir(cfg.paths.warehouse)
     cached = {n for n in names if (cache / f"{n}.pickle").exists()}
-    return plan_build(cfg, client, names, cached)
+    return plan_build(
+        cfg, client(cfg.cbs.opendata_url), names, cached, client(cfg.cbs.dataderden_url)
+    )
 
 
 def _failure_messages(result) -> list[str]:

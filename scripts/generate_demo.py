@@ -47,6 +47,10 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 ROOT = Path(__file__).resolve().parents[1]
+
+from demo_municipal import write_municipal_demo  # noqa: E402  (scripts/ is on sys.path)
+from demo_police import write_police_demo  # noqa: E402
+
 WIJK_FILE = ROOT / "scripts" / "data" / "wijk_2023_GM1916.geojson"
 
 GM_CODE = "GM1916"
@@ -1091,6 +1095,15 @@ def generate(seed: int, out: Path) -> None:
     }
     (out / "SYNTHETIC.json").write_text(
         json.dumps(synthetic, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    # The police table and the municipality's own deliveries, on the same synthetic buurten.
+    police = write_police_demo(out, GM_CODE, list(YEARS), seed)
+    print(f"police table: {police}")
+    municipal = write_municipal_demo(out, GM_CODE, YEARS, seed)
+    print(
+        "municipal deliveries: "
+        + ", ".join(f"{k} {v} files" for k, v in municipal["files"].items())
+        + f"; {sum(municipal['bad_rows'].values())} bad rows planted"
     )
 
 

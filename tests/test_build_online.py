@@ -263,6 +263,7 @@ landing = "landing"
 warehouse = "out/warehouse.duckdb"
 [cbs]
 opendata_url = "{base_url}"
+dataderden_url = "{base_url}"  # the police table: not served here (404)
 retries = 2
 backoff_seconds = 0
 [cbs.kerncijfers_tables]
