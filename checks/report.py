@@ -19,7 +19,9 @@ class InputRejected(UnreadableInput):
 class Problem:
     """One finding: a quarantined row, or a value read as NULL, with its reason.
 
-    `row` is the 1-based data row (header not counted) or None for the file as a whole."""
+    `row` is where the finding is: the 1-based data row of a CBS reply or kaart file, the line
+    number in the file (header = line 1) of a municipal delivery, or None for the file as a
+    whole."""
 
     row: int | None
     column: str | None

@@ -40,9 +40,16 @@ def delivery_assets(source: str):
         if not folder.is_dir():
             context.log.info(f"{folder}: no deliveries of {source}")
             return Output(
-                {"files": [], "superseded": []}, metadata={"files": 0, "folder": str(folder)}
+                {"files": [], "superseded": [], "warnings": []},
+                metadata={"files": 0, "folder": str(folder)},
             )
         found = find_deliveries(folder, source)
+        warnings = [
+            f"{path}: not used ({why}); a {source} file is named {source}_<period>"
+            for path, why in found.unrecognised
+        ]
+        for w in warnings:
+            context.log.warning(w)
         read = [read_delivery(p, source) for p in found.current]  # unreadable: names the file
         rows = pd.DataFrame(
             [
@@ -59,7 +66,7 @@ def delivery_assets(source: str):
             ]
         )
         return Output(
-            {"files": read, "superseded": list(found.superseded)},
+            {"files": read, "superseded": list(found.superseded), "warnings": warnings},
             metadata={
                 "files": len(read),
                 "superseded": MetadataValue.json(
@@ -94,7 +101,11 @@ def delivery_assets(source: str):
             columns=["file", "period", "rows_read", "accepted", "quarantined"],
         )
         return Output(
-            {"splits": splits, "superseded": delivered["superseded"]},
+            {
+                "splits": splits,
+                "superseded": delivered["superseded"],
+                "warnings": delivered.get("warnings", []),
+            },
             metadata={
                 "rows_accepted": int(summary["accepted"].sum()),
                 "rows_quarantined": int(summary["quarantined"].sum()),
@@ -285,7 +296,13 @@ def municipal_indicator_facts_table(
     q_total = sum(len(q) for q in quarantine.values())
     summary = pd.DataFrame(inputs)
     return Output(
-        {"facts": df, "quarantine": quarantine, "raw": raw, "inputs": inputs},
+        {
+            "facts": df,
+            "quarantine": quarantine,
+            "raw": raw,
+            "inputs": inputs,
+            "warnings": [w for v in checked.values() for w in v.get("warnings", [])],
+        },
         metadata={
             "fact_rows": len(df),
             "rows_quarantined": q_total,

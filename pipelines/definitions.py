@@ -510,6 +510,7 @@ def published_warehouse(
         list(cbs_kerncijfers_tables["warnings"])
         + list(cbs_kaart_layers["warnings"])
         + list(politie_tables["warnings"])
+        + list(municipal_indicator_facts_table.get("warnings", []))
     )
     notes = list(police_indicator_facts_table["warnings"])
     politie_snapshot = politie_tables["table"].saved.snapshot if politie_tables["table"] else None

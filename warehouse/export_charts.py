@@ -7,6 +7,8 @@ hollow marker off the line; the baseline year is a dashed vertical line."""
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -291,11 +293,34 @@ def mappable(data: ExportData) -> list[tuple[str, int]]:
     )
 
 
+_FORKED: tuple[ExportData, gpd.GeoDataFrame] | None = None  # what forked map workers draw from
+
+
+def _forked_map(pair: tuple[str, int]) -> tuple[tuple[str, str, int], bytes]:
+    data, outlines = _FORKED
+    return ("map", *pair), png_bytes(map_figure(data, pair[0], pair[1], outlines))
+
+
 def write_maps(data: ExportData, folder: Path) -> list[Path]:
+    """One map per indicator and year. Drawing a map costs about 0.25 s, and a municipality
+    has dozens of indicator-years: they are drawn in forked worker processes (each with its
+    own matplotlib), in the order they are listed, so the files do not depend on the pool."""
+    global _FORKED
     folder.mkdir(parents=True, exist_ok=True)
     outlines = focus_outlines(data)
+    pairs = mappable(data)
+    todo = [p for p in pairs if ("map", *p) not in data.images]
+    workers = min(len(os.sched_getaffinity(0)), 4, max(1, len(todo) // 8))
+    if workers > 1:
+        _FORKED = (data, outlines)
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(workers) as pool:
+                data.images.update(pool.map(_forked_map, todo, chunksize=4))
+        finally:
+            _FORKED = None
     out = []
-    for indicator_id, year in mappable(data):
+    for indicator_id, year in pairs:
         path = folder / f"kaart_{column_name(indicator_id)}_{year}.png"
         path.write_bytes(map_png(data, indicator_id, year, outlines))
         out.append(path)
