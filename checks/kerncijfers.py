@@ -18,8 +18,8 @@ from sources.errors import UnreadableInput
 from sources.statline import (
     SavedTable,
     key_stem,
-    read_reply,
     read_saved_table,
+    read_single_reply,
 )
 
 SOURCE = "cbs_kerncijfers"
@@ -237,22 +237,6 @@ def kerncijfers_expectations() -> list:
     ]
 
 
-def _single_reply_table(path: Path) -> SavedTable:
-    rows = read_reply(path)
-    return SavedTable(
-        table_id=path.parent.name,
-        snapshot=path.parent,
-        fetched_at=None,
-        synthetic=False,
-        table_info={},
-        data_properties=[],
-        dimension=[],
-        rows=rows,
-        row_files=[(path, i) for i in range(1, len(rows) + 1)],
-        files=[],
-    )
-
-
 def validate_kerncijfers(path: Path | str, gemeente: str | None = None) -> ValidationReport:
     """Check a saved reply file (a TypedDataSet page) or a whole snapshot folder."""
     from checks.gx import run_suite
@@ -264,7 +248,7 @@ def validate_kerncijfers(path: Path | str, gemeente: str | None = None) -> Valid
         else:
             if not path.exists():
                 raise InputRejected(path, "file not found")
-            table = _single_reply_table(path)
+            table = read_single_reply(path)
             if table.rows and AREA_KEY not in set().union(*table.rows):
                 raise InputRejected(path, f"required key '{AREA_KEY}' is missing from every row")
         split = split_kerncijfers(table, gemeente)

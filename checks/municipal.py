@@ -75,71 +75,22 @@ DATETIME_FORMATS = (
     "%d-%m-%Y %H:%M:%S",
 )
 
-# The accepted frame of every source: its columns, in this order.
-ACCEPTED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "uitkeringen": (
-        "file",
-        "line",
-        "period",
-        "peildatum",
-        "client_id",
-        "huishouden_id",
-        "geboortejaar",
-        "postcode",
-        "huisnummer",
-        "huisletter",
-        "huisnummertoevoeging",
-        "x",
-        "y",
-        "regeling",
-        "ingangsdatum",
-        "einddatum",
-        "reden_einde",
-    ),
-    "verzuim": (
-        "file",
-        "line",
-        "period",
-        "schooljaar_start",
-        "melding_id",
-        "leerling_id",
-        "geboortedatum",
-        "postcode",
-        "huisnummer",
-        "huisletter",
-        "huisnummertoevoeging",
-        "x",
-        "y",
-        "meldingsdatum",
-        "soort_verzuim",
-        "brin",
-    ),
-    "leerplichtigen": ("file", "line", "period", "schooljaar_start", "gebied_code", "aantal"),
-    "incidenten": (
-        "file",
-        "line",
-        "period",
-        "incident_id",
-        "datum",
-        "categorie",
-        "x",
-        "y",
-        "lat",
-        "lon",
-        "buurtcode",
-    ),
-    "pc6_buurt": (
-        "file",
-        "line",
-        "period",
-        "year",
-        "postcode",
-        "huisnummer",
-        "buurt_code",
-        "wijk_code",
-        "gemeente_code",
-    ),
+# The accepted frame of every source: where each row came from, what the period gives it,
+# then the delivered columns in the contract's order (pc6: renamed to what they mean).
+_PERIOD_COLUMNS = {
+    "uitkeringen": ("peildatum",),
+    "verzuim": ("schooljaar_start",),
+    "leerplichtigen": ("schooljaar_start",),
+    "incidenten": (),
 }
+ACCEPTED_COLUMNS: dict[str, tuple[str, ...]] = {
+    **{
+        source: ("file", "line", "period", *extra, *COLUMNS[source].known)
+        for source, extra in _PERIOD_COLUMNS.items()
+    },
+    "pc6_buurt": ("file", "line", "period", "year", "postcode", "huisnummer", "buurt_code",
+                  "wijk_code", "gemeente_code"),
+}  # fmt: skip
 QUARANTINE_COLUMNS = ("file", "line", "column", "reason")
 
 

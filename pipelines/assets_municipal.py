@@ -8,7 +8,7 @@ published warehouse stays as it was until the municipality delivers a usable fil
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output, asset, asset_check
 
-from checks.municipal import municipal_suite, split_delivery
+from checks.municipal import ACCEPTED_COLUMNS, municipal_suite, split_delivery
 from pipelines.assetkit import check_result, markdown_table
 from pipelines.resources import WijkmonitorSettings
 from pipelines.versions import DELIVERY_SOURCES
@@ -136,27 +136,11 @@ DELIVERY_ASSETS = {source: delivery_assets(source) for source in DELIVERY_SOURCE
 # Which source each municipal indicator's numerator comes from, and how a delivery's period
 # maps onto the indicator's period_year.
 PLACED_SOURCES = {"uitkeringen": "period", "verzuim": "schooljaar_start", "incidenten": "datum"}
+# What raw.<source> keeps: the accepted columns, and for placed rows the buurt and how.
 RAW_COLUMNS = {
-    "uitkeringen": [
-        "file", "line", "period", "peildatum", "client_id", "huishouden_id", "geboortejaar",
-        "postcode", "huisnummer", "huisletter", "huisnummertoevoeging", "x", "y", "regeling",
-        "ingangsdatum", "einddatum", "reden_einde", "buurt_code", "placed_by",
-    ],
-    "verzuim": [
-        "file", "line", "period", "schooljaar_start", "melding_id", "leerling_id",
-        "geboortedatum", "postcode", "huisnummer", "huisletter", "huisnummertoevoeging", "x",
-        "y", "meldingsdatum", "soort_verzuim", "brin", "buurt_code", "placed_by",
-    ],
-    "incidenten": [
-        "file", "line", "period", "incident_id", "datum", "categorie", "x", "y", "lat", "lon",
-        "buurtcode", "buurt_code", "placed_by",
-    ],
-    "leerplichtigen": ["file", "line", "period", "schooljaar_start", "gebied_code", "aantal"],
-    "pc6_buurt": [
-        "file", "line", "year", "postcode", "huisnummer", "buurt_code", "wijk_code",
-        "gemeente_code",
-    ],
-}  # fmt: skip
+    source: [*columns, *(("buurt_code", "placed_by") if source in PLACED_SOURCES else ())]
+    for source, columns in ACCEPTED_COLUMNS.items()
+}
 
 
 def period_year(source: str, period: str) -> int:

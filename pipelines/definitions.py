@@ -56,7 +56,7 @@ from sources.statline import (
 from transforms.areas import build_area_model
 from transforms.catalogue import load_catalogue
 from transforms.disclosure import protect, recoverable_cells
-from transforms.facts import dim_indicator, finish_facts
+from transforms.facts import RESTRICTED_COLUMNS, dim_indicator, finish_facts
 from transforms.indicators import cbs_indicator_facts, combine_years
 from warehouse.build import (
     WarehouseContent,
@@ -586,15 +586,7 @@ def published_warehouse(
             else pd.DataFrame(),
             "politie_codes": politie.crime_titles if politie is not None else pd.DataFrame(),
             "fact_indicator_restricted": protected_indicator_facts["restricted"][
-                [
-                    "indicator_id",
-                    "area_code",
-                    "period_year",
-                    "value",
-                    "numerator",
-                    "denominator",
-                    "suppression_reason",
-                ]
+                RESTRICTED_COLUMNS
             ],
             **municipal_indicator_facts_table["raw"],
         },

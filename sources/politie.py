@@ -17,16 +17,14 @@ import pandas as pd
 from sources.statline import (
     Query,
     Resolved,
-    SavedFile,
     SavedTable,
     StatLineClient,
     StatLineReadError,
     key_stem,
     pad_code,
-    parse_reply,
     read_saved_table,
+    read_single_reply,
     resolve_table,
-    sha256_bytes,
 )
 
 SOURCE = "politie"
@@ -118,7 +116,7 @@ def read_politie(path: Path | str, table_id: str | None = None) -> PoliceTable:
     if path.is_dir():
         saved = read_saved_table(path, table_id)
     elif path.is_file():
-        saved = _single_reply(path, table_id)
+        saved = read_single_reply(path, table_id)
     else:
         raise StatLineReadError(path, "no such file or folder")
     count_key = _count_key(saved)
@@ -126,26 +124,6 @@ def read_politie(path: Path | str, table_id: str | None = None) -> PoliceTable:
     has_crimes = any(f.entity_set == CRIME_KEY for f in saved.files)
     titles = {_strip(d.get("Key")): d.get("Title") for d in crimes} if has_crimes else None
     return PoliceTable(saved, count_key, titles, _row_frame(saved, count_key))
-
-
-def _single_reply(path: Path, table_id: str | None) -> SavedTable:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise StatLineReadError(path, f"cannot read the file: {exc.strerror}") from exc
-    rows = parse_reply(path, raw)
-    return SavedTable(
-        table_id=table_id or path.parent.parent.name,
-        snapshot=path.parent,
-        fetched_at=None,
-        synthetic=False,
-        table_info={},
-        data_properties=[],
-        dimension=[],
-        rows=rows,
-        row_files=[(path, i) for i in range(1, len(rows) + 1)],
-        files=[SavedFile(path, sha256_bytes(raw), "TypedDataSet", None, len(rows))],
-    )
 
 
 def _count_key(saved: SavedTable) -> str | None:

@@ -329,6 +329,28 @@ def read_saved_table(snapshot: Path, table_id: str | None = None) -> SavedTable:
 _SUFFIX = re.compile(r"^(?P<stem>.+?)_(?P<n>\d+)$")
 
 
+def read_single_reply(path: Path, table_id: str | None = None) -> SavedTable:
+    """One saved TypedDataSet reply file on its own (not a whole snapshot), as a SavedTable;
+    its table id is the snapshot folder's parent unless given."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise StatLineReadError(path, f"cannot read the file: {exc.strerror}") from exc
+    rows = parse_reply(path, raw)
+    return SavedTable(
+        table_id=table_id or path.parent.parent.name,
+        snapshot=path.parent,
+        fetched_at=None,
+        synthetic=False,
+        table_info={},
+        data_properties=[],
+        dimension=[],
+        rows=rows,
+        row_files=[(path, i) for i in range(1, len(rows) + 1)],
+        files=[SavedFile(path, sha256_bytes(raw), "TypedDataSet", None, len(rows))],
+    )
+
+
 def key_stem(key: str) -> str:
     """`HuishoudensTotaal_28` -> `HuishoudensTotaal`; the suffix is a per-year column number."""
     m = _SUFFIX.match(key)

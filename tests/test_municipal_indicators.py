@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from transforms.catalogue import load_catalogue
-from transforms.municipal import FACT_COLUMNS, INDICATORS, municipal_indicator_facts
+from transforms.facts import FACT_COLUMNS
+from transforms.municipal import INDICATORS, municipal_indicator_facts
 
 GM = "GM1916"
 B1, B2, B3, B4 = "BU19160101", "BU19160102", "BU19160201", "BU19160202"

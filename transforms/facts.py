@@ -10,6 +10,23 @@ import pyarrow as pa
 
 from transforms.catalogue import Indicator, indicator_frame
 
+# The columns every indicator computation returns (CBS, municipal, police), before
+# `finish_facts` adds the period label, provenance and run.
+FACT_COLUMNS = [
+    "indicator_id",
+    "area_code",
+    "period_year",
+    "value",
+    "numerator",
+    "denominator",
+    "suppressed",
+    "suppression_reason",
+    "is_estimate",
+    "partial",
+]
+# What raw.fact_indicator_restricted keeps of a cell that disclosure control changed.
+RESTRICTED_COLUMNS = [c for c in FACT_COLUMNS if c not in ("suppressed", "is_estimate", "partial")]
+
 
 def period_label(period_type: str, year: int) -> str:
     """Calendar years are `2022`; school years start on 1 August and read `2022/2023`."""

@@ -135,19 +135,6 @@ INPUT_COLUMNS: dict[str, dict[str, str]] = {
     "own_members": {"area_code": "string", "member_code": "string"},
 }
 
-FACT_COLUMNS = [
-    "indicator_id",
-    "area_code",
-    "period_year",
-    "value",
-    "numerator",
-    "denominator",
-    "suppressed",
-    "suppression_reason",
-    "is_estimate",
-    "partial",
-]
-
 
 def sql_file(name: str) -> str:
     return (SQL_DIR / name).read_text(encoding="utf-8")

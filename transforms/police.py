@@ -21,18 +21,6 @@ import pandas as pd
 import pyarrow as pa
 
 SQL_DIR = Path(__file__).with_name("sql")
-FACT_COLUMNS = [
-    "indicator_id",
-    "area_code",
-    "period_year",
-    "value",
-    "numerator",
-    "denominator",
-    "suppressed",
-    "suppression_reason",
-    "is_estimate",
-    "partial",
-]
 
 
 @dataclass(frozen=True)

@@ -345,6 +345,7 @@ COMMENT ON TABLE raw.incidenten IS 'BEPERKT: geaccepteerde incidenten met de buu
 CREATE TABLE raw.pc6_buurt (
     file VARCHAR NOT NULL,
     line INTEGER NOT NULL,
+    period VARCHAR NOT NULL,
     year INTEGER NOT NULL,
     postcode VARCHAR NOT NULL,
     huisnummer INTEGER NOT NULL,
