@@ -254,15 +254,16 @@ def validate_kerncijfers(path: Path | str, gemeente: str | None = None) -> Valid
         split = split_kerncijfers(table, gemeente)
     except UnreadableInput as exc:
         return ValidationReport.rejected(SOURCE, exc)
-    report = ValidationReport(
-        source=SOURCE,
-        path=str(path),
-        rows_read=split.rows_read,
-        rows_accepted=split.rows_accepted,
-        rows_quarantined=split.rows_quarantined,
+    report = ValidationReport.counted(
+        SOURCE,
+        path,
+        split.rows_read,
+        split.rows_accepted,
+        (
+            (int(q.line), AREA_KEY, f"{Path(q.file).name}: {q.reason}")
+            for q in split.quarantine.itertuples()
+        ),
     )
-    for q in split.quarantine.itertuples():
-        report.problems.append(Problem(int(q.line), AREA_KEY, f"{Path(q.file).name}: {q.reason}"))
     if not split.values.empty:
         outcome = run_suite(SOURCE, split.values.assign(period_year=0), kerncijfers_expectations())
         for o in outcome.failed:

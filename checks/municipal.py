@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from checks.gx import SuiteOutcome, run_suite
-from checks.report import Problem, ValidationReport
+from checks.report import ValidationReport
 from sources.delivery import (
     COLUMNS,
     FIELDS_COLUMN,
@@ -728,20 +728,18 @@ def validate_delivery_file(path: Path | str, source: str, gemeente: str) -> Vali
         checked = split_delivery(read_delivery(path, source), gemeente)
     except UnreadableInput as exc:
         return ValidationReport.rejected(source, exc)
-    report = ValidationReport(
-        source=source,
-        path=str(path),
-        rows_read=checked.rows_read,
-        rows_accepted=checked.rows_accepted,
-        rows_quarantined=checked.rows_quarantined,
+    return ValidationReport.counted(
+        source,
+        path,
+        checked.rows_read,
+        checked.rows_accepted,
+        (
+            (int(line), None if pd.isna(column) else str(column), str(reason))
+            for line, column, reason in zip(
+                checked.quarantine["line"],
+                checked.quarantine["column"],
+                checked.quarantine["reason"],
+                strict=True,
+            )
+        ),
     )
-    for line, column, reason in zip(
-        checked.quarantine["line"],
-        checked.quarantine["column"],
-        checked.quarantine["reason"],
-        strict=True,
-    ):
-        report.problems.append(
-            Problem(int(line), None if pd.isna(column) else str(column), str(reason))
-        )
-    return report

@@ -237,15 +237,16 @@ def validate_politie(path: Path | str, gemeente: str | None = None) -> Validatio
         split = split_politie(read_politie(path), gemeente)
     except UnreadableInput as exc:
         return ValidationReport.rejected(SOURCE, exc)
-    report = ValidationReport(
-        source=SOURCE,
-        path=str(path),
-        rows_read=split.rows_read,
-        rows_accepted=split.rows_accepted,
-        rows_quarantined=split.rows_quarantined,
+    report = ValidationReport.counted(
+        SOURCE,
+        path,
+        split.rows_read,
+        split.rows_accepted,
+        (
+            (int(q.line), q.column, f"{Path(q.file).name}: {q.reason}")
+            for q in split.quarantine.itertuples()
+        ),
     )
-    for q in split.quarantine.itertuples():
-        report.problems.append(Problem(int(q.line), q.column, f"{Path(q.file).name}: {q.reason}"))
     if not split.codes_checked:
         report.problems.append(
             Problem(

@@ -3,6 +3,7 @@ and what `meta_input` and `quarantine_<source>` store."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -53,6 +54,27 @@ class ValidationReport:
                 for p in self.problems
             ],
         }
+
+    @classmethod
+    def counted(
+        cls,
+        source: str,
+        path: object,
+        rows_read: int,
+        rows_accepted: int,
+        problems: Iterable[tuple[int | None, str | None, str]],
+    ) -> ValidationReport:
+        """An accepted input with its counts and one (row, column, reason) per quarantined
+        row; rows read = accepted + quarantined."""
+        found = [Problem(row, column, reason) for row, column, reason in problems]
+        return cls(
+            source=source,
+            path=str(path),
+            rows_read=rows_read,
+            rows_accepted=rows_accepted,
+            rows_quarantined=len(found),
+            problems=found,
+        )
 
     @classmethod
     def rejected(cls, source: str, exc: UnreadableInput) -> ValidationReport:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from checks.municipal import split_delivery
-from checks.report import Problem, ValidationReport
+from checks.report import ValidationReport
 from pipelines.assets_municipal import PLACED_SOURCES
 from sources.config import Config
 from sources.delivery import find_deliveries, read_delivery
@@ -55,15 +55,15 @@ def validate_delivery(path: Path, source: str, config: Config) -> ValidationRepo
         )
         accepted = placement.rows_placed
         quarantine = pd.concat([quarantine, placement.quarantine], ignore_index=True)
-    report = ValidationReport(
-        source=source,
-        path=str(path),
-        rows_read=checked.rows_read,
-        rows_accepted=accepted,
-        rows_quarantined=len(quarantine),
+    report = ValidationReport.counted(
+        source,
+        path,
+        checked.rows_read,
+        accepted,
+        (
+            (int(q.line), None if pd.isna(q.column) else str(q.column), str(q.reason))
+            for q in quarantine.sort_values("line").itertuples(index=False)
+        ),
     )
-    for q in quarantine.sort_values("line").itertuples(index=False):
-        column = None if pd.isna(q.column) else str(q.column)
-        report.problems.append(Problem(int(q.line), column, str(q.reason)))
     assert report.rows_read == report.rows_accepted + report.rows_quarantined
     return report
