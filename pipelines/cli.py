@@ -281,8 +281,31 @@ def _print_summary(cfg, summary: dict, seconds: float) -> None:
     table.add_row("years", ", ".join(map(str, summary["years"])))
     table.add_row("indicators", str(summary["indicators"]))
     table.add_row("indicator rows", str(summary["fact_rows"]))
-    table.add_row("rows quarantined", str(summary["rows_quarantined"]))
-    table.add_row("recomputed", ", ".join(summary["recomputed"]))
+    by_source = {k: v for k, v in summary.get("quarantined_by_source", {}).items() if v}
+    table.add_row(
+        "rows quarantined",
+        str(summary["rows_quarantined"])
+        + (
+            " (" + ", ".join(f"{k} {v}" for k, v in sorted(by_source.items())) + ": see "
+            "the quarantine_<source> tables)"
+            if by_source
+            else ""
+        ),
+    )
+    if summary.get("suppressed_small_numbers"):
+        table.add_row(
+            "disclosure control",
+            f"{summary['suppressed_small_numbers']} cells suppressed (kleine aantallen)",
+        )
+    if summary.get("partial_rows"):
+        table.add_row("partial periods", f"{summary['partial_rows']} rows flagged partial")
+    from pipelines.versions import ASSET_NAMES
+
+    recomputed = summary["recomputed"]
+    everything = set(recomputed) >= set(ASSET_NAMES)
+    table.add_row(
+        "recomputed", f"all {len(recomputed)} assets" if everything else ", ".join(recomputed)
+    )
     for table_id, c in summary["changes"].items():
         table.add_row(f"revised {table_id}", f"{c['figures']} figures, e.g. {c['examples'][0]}")
     if summary["synthetic"]:

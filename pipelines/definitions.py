@@ -638,6 +638,8 @@ def published_warehouse(
         "synthetic": synthetic,
         "warnings": warnings + notes,
         "quarantined_by_source": _quarantined_by_source(inputs),
+        "suppressed_small_numbers": len(protected_indicator_facts["restricted"]),
+        "partial_rows": int(facts["partial"].sum()),
     }
     return Output(
         summary,

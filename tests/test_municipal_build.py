@@ -309,3 +309,42 @@ def test_an_unreadable_delivery_fails_the_build_and_keeps_the_warehouse(built, t
     )
     assert "uitkeringen_2024-01.csv" in messages
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+
+
+def test_a_new_delivery_recomputes_only_what_depends_on_it(built):
+    import subprocess
+    import sys
+
+    cfg, warehouse = built
+    folder = cfg.parent / "landing" / "incidenten"
+    (folder / "incidenten_2023-12_v2.csv").write_text(
+        "incident_id;datum;categorie;x;y\n"
+        + "I500;2023-12-30;JEUGDOVERLAST;{};{}\n".format(*inside("BU19160601", 2)),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "build", "--config", str(cfg), "--offline"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        recomputed = con.execute(
+            "SELECT recomputed FROM meta_run ORDER BY finished_at DESC LIMIT 1"
+        ).fetchone()[0]
+        assert sorted(recomputed) == [
+            "incidenten_checked",
+            "incidenten_files",
+            "municipal_indicator_facts_table",
+            "protected_indicator_facts",
+            "published_warehouse",
+        ]
+        # December's corrected file replaces the first: its only incident, I011 (jeugdoverlast
+        # in BU19160201), is gone, and I500 is in. WK191606: I019 (June) + I500 = 2;
+        # WK191602: 12 - 1 = 11.
+        assert _values(con, "veiligheid.jeugdoverlast", "WK191606", 2023)[0] == 2
+        assert _values(con, "veiligheid.jeugdoverlast", "WK191602", 2023)[0] == 11
+        superseded = con.execute(
+            "SELECT count(*) FROM meta_input WHERE status = 'superseded' AND source = 'incidenten' "
+            "AND run_id = (SELECT run_id FROM meta_run ORDER BY finished_at DESC LIMIT 1)"
+        ).fetchone()[0]
+        assert superseded == 1
