@@ -348,3 +348,12 @@ def test_a_new_delivery_recomputes_only_what_depends_on_it(built):
             "AND run_id = (SELECT run_id FROM meta_run ORDER BY finished_at DESC LIMIT 1)"
         ).fetchone()[0]
         assert superseded == 1
+        # The checks: this run checked the incidents again; the other sources' outcomes stay
+        # on record from the run that checked them.
+        latest = "(SELECT run_id FROM meta_run ORDER BY finished_at DESC LIMIT 1)"
+        checked_now = con.execute(
+            f"SELECT DISTINCT source FROM meta_check WHERE run_id = {latest}"
+        ).fetchall()
+        assert checked_now == [("incidenten",)]
+        on_record = {r[0] for r in con.execute("SELECT source FROM meta_check").fetchall()}
+        assert {"cbs_kerncijfers", "cbs_kaart", "uitkeringen", "verzuim"} <= on_record

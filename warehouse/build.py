@@ -173,7 +173,7 @@ def _carry_history(
         copy.unlink(missing_ok=True)
         return [], f"{previous}: run history could not be read and starts again here ({exc})"
     try:
-        for table in ("meta_run", "meta_input", "meta_change"):
+        for table in ("meta_run", "meta_input", "meta_change", "meta_check"):
             with contextlib.suppress(duckdb.Error):  # an older schema: that history starts again
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM previous.{table}")
         try:

@@ -154,7 +154,7 @@ CREATE TABLE meta_check (
     unexpected_count BIGINT,
     sample VARCHAR
 );
-COMMENT ON TABLE meta_check IS 'Uitkomsten van de Great Expectations-controles per bron en invoer in deze run.';
+COMMENT ON TABLE meta_check IS 'Uitkomsten van de Great Expectations-controles per bron en invoer, per run (run_id). Een run die een bron niet opnieuw inlas (niets veranderd) controleert die niet opnieuw: de laatste uitkomst van een bron staat bij de laatste run die haar controleerde.';
 
 CREATE TABLE meta_area_coverage (
     geo_year INTEGER NOT NULL,
