@@ -270,6 +270,9 @@ def municipal_indicator_facts_table(
     source_of = {ind.id: MEASURES[ind.measure][0] for ind in INDICATORS}
     extra = {"verzuim": "leerplichtigen"}
     df = facts.to_pandas()
+    # Only the configured years, as for the CBS and police figures (a delivery of a later
+    # year waits until the config asks for that year and CBS has its denominators).
+    df = df[df["period_year"].isin(config.years)].reset_index(drop=True)
     df["input_versions"] = [
         sorted(
             files_by.get((source_of[i], int(y)), [])
