@@ -12,8 +12,10 @@ RUN := $(UV) run --frozen
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv
 
+# --compile-bytecode: machines that set PYTHONDONTWRITEBYTECODE (CI does) would otherwise
+# compile Dagster and Great Expectations from source in every process the tests start.
 env: $(UV)
-	$(UV) sync --frozen --python 3.11
+	$(UV) sync --frozen --python 3.11 --compile-bytecode
 
 run: env
 	$(RUN) wijkmonitor demo init data/landing
