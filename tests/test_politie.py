@@ -497,3 +497,20 @@ def test_the_police_demo_reads_back(tmp_path):
     wijken = months[months["area_code"].str.startswith("WK")].set_index(["area_code", "period"])
     assert len(wijken) > 0
     assert (wijken["count"] == by_wijk.reindex(wijken.index)).all()
+
+
+def test_police_indicators_are_the_catalogue_entries_with_their_codes():
+    from transforms.catalogue import load_catalogue
+    from transforms.police import POLICE_INDICATORS
+
+    police = {i.id: (i.crime_codes, i.denominator_vars) for i in load_catalogue()
+              if i.formula == "police"}  # fmt: skip
+    assert police == {
+        "veiligheid.misdrijven_per_1000": (("0.0.0",), ("AantalInwoners",)),
+        "veiligheid.woninginbraak_per_1000_hh": (("1.1.1",), ("HuishoudensTotaal",)),
+        "veiligheid.geweld_per_1000": (GEWELD, ("AantalInwoners",)),
+        "veiligheid.vernieling_per_1000": (("2.2.1",), ("AantalInwoners",)),
+    }
+    assert {(i.id, i.codes, i.denominator) for i in POLICE_INDICATORS} == {
+        (k, codes, den[0]) for k, (codes, den) in police.items()
+    }

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.toml")
-FORMULAS = {"count", "ratio", "weighted", "municipal"}
+FORMULAS = {"count", "ratio", "weighted", "municipal", "police"}
 THEMES = {"context", "financien", "leefomgeving", "werk", "school", "veiligheid"}
 DIRECTIONS = {"hoger is beter", "lager is beter", "neutraal"}
 PERIOD_TYPES = {"kalenderjaar", "schooljaar"}
@@ -35,6 +35,7 @@ class Indicator:
     denominator_vars: tuple[str, ...] = ()
     variable: str | None = None
     weight_vars: tuple[str, ...] = ()
+    crime_codes: tuple[str, ...] = ()  # police: SoortMisdrijf codes added up
     scale: float = 1.0
     extra: dict = field(default_factory=dict)
 
@@ -88,6 +89,11 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> tuple[Indicator, ...]:
             (
                 ind.formula != "weighted" or (bool(ind.variable) and bool(ind.weight_vars)),
                 "weighted needs variable and weight_vars",
+            ),
+            (
+                ind.formula != "police"
+                or (bool(ind.crime_codes) and len(ind.denominator_vars) == 1),
+                "police needs crime_codes and one CBS denominator in denominator_vars",
             ),
         ]
         for ok, message in checks:

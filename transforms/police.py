@@ -1,8 +1,7 @@
 """Police counts per month -> yearly safety indicators per area (`veiligheid.*`), in DuckDB.
 
-Which crime codes an indicator adds up, over which CBS denominator, is data
-(`POLICE_INDICATORS`, registered as the relation `police_terms`): a new police indicator of
-the same shape is a new entry there, not new SQL. The rules (indicators.md):
+Which crime codes an indicator adds up, over which CBS denominator, is data: the catalogue's
+`formula = "police"` entries (`POLICE_INDICATORS`, registered as the relation `police_terms`). The rules (indicators.md):
 - a year is summed from its months; fewer than twelve month rows per code -> the figure is
   kept but `partial`; a month published as NULL -> 'bron geheim';
 - year rows (JJ00) never fill gaps: they are only compared with the twelve months (warnings);
@@ -20,6 +19,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from transforms.catalogue import load_catalogue
+
 SQL_DIR = Path(__file__).with_name("sql")
 
 
@@ -31,15 +32,12 @@ class PoliceIndicator:
     scale: float = 1000.0
 
 
-POLICE_INDICATORS: tuple[PoliceIndicator, ...] = (
-    PoliceIndicator("veiligheid.misdrijven_per_1000", ("0.0.0",), "AantalInwoners"),
-    PoliceIndicator("veiligheid.woninginbraak_per_1000_hh", ("1.1.1",), "HuishoudensTotaal"),
-    PoliceIndicator(
-        "veiligheid.geweld_per_1000",
-        ("1.4.3", "1.4.4", "1.4.5", "1.4.6", "1.4.7"),
-        "AantalInwoners",
-    ),
-    PoliceIndicator("veiligheid.vernieling_per_1000", ("2.2.1",), "AantalInwoners"),
+# From the catalogue (`formula = "police"`): a new police indicator of this shape is a
+# catalogue entry, not new code.
+POLICE_INDICATORS: tuple[PoliceIndicator, ...] = tuple(
+    PoliceIndicator(i.id, i.crime_codes, i.denominator_vars[0], i.scale)
+    for i in load_catalogue()
+    if i.formula == "police"
 )
 
 
