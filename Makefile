@@ -26,7 +26,7 @@ test: env
 	$(RUN) ruff format --check .
 	$(RUN) dagster definitions validate -m pipelines.definitions
 	bash scripts/ensure_chromium.sh
-	$(RUN) pytest
+	$(RUN) pytest -n auto
 
 format: env
 	$(RUN) ruff format .
