@@ -473,3 +473,14 @@ def test_cli_export_writes_the_chosen_formats(tmp_path):
         app, ["export", "--config", str(cfg), "--out", str(tmp_path), "--format", "pdf"]
     )
     assert bad.exit_code == 2
+
+
+def test_a_map_of_a_partial_year_says_so_in_its_title(exported):
+    from warehouse.export_charts import map_figure
+
+    wh, _, _ = exported
+    data = load_export_data(wh)
+    complete = map_figure(data, "werk.bijstand_personen", 2022).axes[0].get_title(loc="left")
+    partial = map_figure(data, "werk.bijstand_personen", 2023).axes[0].get_title(loc="left")
+    assert complete.endswith(", 2022")
+    assert partial.endswith("2023 (onvolledig: niet alle maanden geleverd)")

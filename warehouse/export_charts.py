@@ -265,6 +265,9 @@ def map_figure(
     ax.set_axis_off()
     ax.set_aspect("equal")
     label = rows["period_label"].iloc[0] if len(rows) else str(year)
+    if rows["partial"].astype(bool).any():
+        # An incomplete year is never shown as if it were complete.
+        label += " (onvolledig: niet alle maanden geleverd)"
     ax.set_title(f"{ind['name']}, {label}", fontsize=11, loc="left")
     if handles:
         ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
