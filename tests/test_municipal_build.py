@@ -2,9 +2,9 @@
 the contract (coordinates only, no postcode crosswalk), next to the demo's CBS data; one build;
 indicators per wijk and year compared with counts worked out by hand below.
 
-The hand counts are compared with the unprotected values (fact_indicator, or for a cell that
-disclosure control suppressed, raw.fact_indicator_restricted); the published cells must either
-equal them or be suppressed for small numbers."""
+The hand counts are compared with the unprotected values (the restricted view
+raw.indicators_unprotected); the published cells (the view `indicators`) must either equal
+them or be suppressed for small numbers."""
 
 from __future__ import annotations
 
@@ -185,16 +185,16 @@ def built(tmp_path_factory):
 def _values(con, indicator: str, area: str, year: int):
     """(unprotected value, published row) of one cell."""
     published = con.execute(
-        "SELECT value, suppressed, suppression_reason, partial FROM fact_indicator "
+        "SELECT value, suppressed, suppression_reason, partial FROM indicators "
         "WHERE indicator_id = ? AND area_code = ? AND period_year = ?",
         [indicator, area, year],
     ).fetchone()
-    restricted = con.execute(
-        "SELECT value FROM raw.fact_indicator_restricted "
+    (unprotected,) = con.execute(
+        "SELECT value FROM raw.indicators_unprotected "
         "WHERE indicator_id = ? AND area_code = ? AND period_year = ?",
         [indicator, area, year],
     ).fetchone()
-    return (restricted[0] if restricted else published[0]), published
+    return unprotected, published
 
 
 @pytest.mark.parametrize(

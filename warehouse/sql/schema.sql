@@ -441,3 +441,27 @@ LEFT JOIN fact_indicator f
        ON f.indicator_id = t.indicator_id AND f.area_code = t.area_code
       AND f.period_year = l.latest_year;
 COMMENT ON VIEW indicator_targets IS 'Doelen en voortgang: waarde in het basisjaar, doelwaarde, laatste waarde, de waarde op de rechte lijn van basisjaar naar doeljaar (path_value) en of het gebied op koers ligt (on_track).';
+
+CREATE VIEW raw.indicators_unprotected AS
+WITH f AS (
+    SELECT f.indicator_id, f.area_code, f.period_year, f.period_label,
+           coalesce(r.value, f.value) AS value,
+           coalesce(r.numerator, f.numerator) AS numerator,
+           coalesce(r.denominator, f.denominator) AS denominator,
+           CASE WHEN r.indicator_id IS NULL THEN f.suppressed
+                ELSE r.suppression_reason IS NOT NULL END AS suppressed,
+           CASE WHEN r.indicator_id IS NULL THEN f.suppression_reason
+                ELSE r.suppression_reason END AS suppression_reason,
+           r.indicator_id IS NOT NULL AS hidden_by_disclosure_control,
+           f.is_estimate, f.partial, f.synthetic, f.run_id
+    FROM fact_indicator f
+    LEFT JOIN raw.fact_indicator_restricted r USING (indicator_id, area_code, period_year)
+)
+SELECT f.indicator_id, i.theme, i.name, i.unit, f.area_code, a.area_name, a.area_level,
+       a.parent_code, f.period_year, f.period_label, f.value, f.numerator, f.denominator,
+       f.suppressed, f.suppression_reason, f.hidden_by_disclosure_control, f.is_estimate,
+       f.partial, f.synthetic OR a.synthetic AS synthetic, i.source, f.run_id
+FROM f
+JOIN dim_indicator i USING (indicator_id)
+JOIN dim_area a USING (area_code);
+COMMENT ON VIEW raw.indicators_unprotected IS 'BEPERKT: het indicators-overzicht zonder onthullingscontrole: ook de kleine aantallen en de secundair onderdrukte cellen met hun echte waarde (hidden_by_disclosure_control = TRUE). Alleen voor analisten met toestemming; nooit exporteren.';
