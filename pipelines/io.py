@@ -1,7 +1,11 @@
 """Where asset outputs live between runs: pickles next to the warehouse, written atomically.
 
 Kept across runs, so a build whose inputs changed only in part can reuse the outputs of the
-assets it does not recompute; a build killed half-way never leaves a half-written one."""
+assets it does not recompute; a build killed half-way never leaves a half-written one.
+
+Some outputs hold the municipality's person-level rows (the delivery and placement assets),
+like the landing folder does: the folder is made readable by its owner only (0700, files
+0600), whatever the umask."""
 
 import os
 import pickle
@@ -29,9 +33,11 @@ class AtomicPickleIOManager(ConfigurableIOManager):
 
     def handle_output(self, context: OutputContext, obj: object) -> None:
         path = self._path(context.asset_key.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.parent.chmod(0o700)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
             pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
             f.flush()
             os.fsync(f.fileno())

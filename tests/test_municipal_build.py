@@ -357,3 +357,12 @@ def test_a_new_delivery_recomputes_only_what_depends_on_it(built):
         assert checked_now == [("incidenten",)]
         on_record = {r[0] for r in con.execute("SELECT source FROM meta_check").fetchall()}
         assert {"cbs_kerncijfers", "cbs_kaart", "uitkeringen", "verzuim"} <= on_record
+
+
+def test_stored_asset_outputs_with_person_rows_are_readable_by_the_owner_only(built):
+    _, warehouse = built
+    cache = warehouse.parent / f".{warehouse.name}.cache"
+    assert cache.stat().st_mode & 0o777 == 0o700
+    pickles = list(cache.glob("*.pickle"))
+    assert any(p.name == "uitkeringen_checked.pickle" for p in pickles)
+    assert {p.stat().st_mode & 0o777 for p in pickles} == {0o600}
