@@ -390,3 +390,42 @@ def test_no_sources_no_rows():
     # nothing delivered: no period to report on
     assert table.num_rows == 0
     assert table.column_names == FACT_COLUMNS
+
+
+def test_a_new_indicator_over_an_existing_measure_is_only_a_catalogue_entry(tmp_path):
+    from transforms.catalogue import CATALOGUE_FILE, load_catalogue
+    from transforms.municipal import indicators_from_catalogue
+
+    extra = """
+[[indicator]]
+id = "werk.bijstand_instroom_per_1000"
+theme = "werk"
+name = "Instroom in de bijstand per 1 000 inwoners van 15 tot 65 jaar"
+definition = "Instroom in de bijstand per 1 000 inwoners van 15 tot 65 jaar."
+unit = "per 1 000"
+numerator = "personen met een nieuwe PW-uitkering"
+denominator = "inwoners 15-64 jaar (CBS)"
+source = "Gemeente: uitkeringen + CBS"
+direction = "neutraal"
+period_type = "kalenderjaar"
+disclosure_rule = "onderdrukt als de teller onderdrukt is"
+formula = "municipal"
+measure = "bijstand_instroom"
+denominator_vars = ["k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar"]
+scale = 1000
+"""
+    path = tmp_path / "catalogue.toml"
+    path.write_text(CATALOGUE_FILE.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    chosen = [i for i in indicators_from_catalogue(load_catalogue(path))
+              if i.id == "werk.bijstand_instroom_per_1000"]  # fmt: skip
+    table = municipal_indicator_facts(
+        gemeente=GM, buurten=BUURTEN, own_members=OWN, deliveries=DELIVERIES,
+        uitkeringen=UITKERINGEN, cbs_denominators=CBS, indicators=chosen,
+    )  # fmt: skip
+    df = table.to_pandas().set_index(["indicator_id", "area_code", "period_year"])
+    got = values(df, "werk.bijstand_instroom_per_1000", 2023)
+    # instroom 2023 (see above): B2 1 of 200 inhabitants 15-64, W1 1 of 605 (as published),
+    # the gemeente 3 of 10,000.
+    assert got[B2] == pytest.approx(1 / 200 * 1000)
+    assert got[W1] == pytest.approx(1 / 605 * 1000)
+    assert got[GM] == pytest.approx(3 / 10_000 * 1000)

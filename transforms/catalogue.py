@@ -36,6 +36,8 @@ class Indicator:
     variable: str | None = None
     weight_vars: tuple[str, ...] = ()
     crime_codes: tuple[str, ...] = ()  # police: SoortMisdrijf codes added up
+    measure: str | None = None  # municipal: what is counted (transforms/municipal.py MEASURES)
+    denominator_measure: str | None = None  # municipal: a measure, or "leerplichtigen"
     scale: float = 1.0
     extra: dict = field(default_factory=dict)
 
@@ -89,6 +91,10 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> tuple[Indicator, ...]:
             (
                 ind.formula != "weighted" or (bool(ind.variable) and bool(ind.weight_vars)),
                 "weighted needs variable and weight_vars",
+            ),
+            (
+                ind.formula != "municipal" or bool(ind.measure),
+                "municipal needs measure",
             ),
             (
                 ind.formula != "police"

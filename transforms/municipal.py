@@ -16,13 +16,15 @@ unit), `sql/municipal_periods.sql` (which periods have a delivery, which are par
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+
+from transforms.catalogue import load_catalogue
 
 SQL_DIR = Path(__file__).with_name("sql")
 
@@ -57,9 +59,6 @@ MEASURES: dict[str, tuple[str, str]] = {
     "jeugdoverlast": ("incidenten", "months"),
 }
 
-# CBS stems of the inhabitants aged 15-64.
-STEMS_15_64 = ("k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar")
-
 
 @dataclass(frozen=True)
 class MunicipalIndicator:
@@ -71,29 +70,35 @@ class MunicipalIndicator:
     scale: float = 1.0
 
 
-INDICATORS: tuple[MunicipalIndicator, ...] = (
-    MunicipalIndicator("werk.bijstand_personen", "bijstand_personen"),
-    MunicipalIndicator(
-        "werk.bijstand_per_1000", "bijstand_personen", "cbs", den_stems=STEMS_15_64, scale=1000
-    ),
-    MunicipalIndicator(
-        "werk.bijstand_langdurig_pct",
-        "bijstand_langdurig",
-        "measure",
-        den_measure="bijstand_personen",
-        scale=100,
-    ),
-    MunicipalIndicator("werk.bijstand_instroom", "bijstand_instroom"),
-    MunicipalIndicator("werk.bijstand_uitstroom_werk", "bijstand_uitstroom_werk"),
-    MunicipalIndicator("school.verzuim_meldingen", "verzuim_meldingen"),
-    MunicipalIndicator(
-        "school.verzuim_per_1000", "verzuim_meldingen", "leerplichtigen", scale=1000
-    ),
-    MunicipalIndicator("school.absoluut_verzuim", "absoluut_verzuim"),
-    MunicipalIndicator("school.vsv", "vsv"),
-    MunicipalIndicator("veiligheid.overlast_incidenten", "overlast_incidenten"),
-    MunicipalIndicator("veiligheid.jeugdoverlast", "jeugdoverlast"),
-)
+def _from_catalogue(entry) -> MunicipalIndicator:
+    if entry.measure not in MEASURES:
+        raise ValueError(
+            f"{entry.id}: unknown measure {entry.measure!r}; known: {sorted(MEASURES)}"
+        )
+    if entry.denominator_vars:
+        return MunicipalIndicator(
+            entry.id, entry.measure, "cbs", den_stems=entry.denominator_vars, scale=entry.scale
+        )
+    if entry.denominator_measure == "leerplichtigen":
+        return MunicipalIndicator(entry.id, entry.measure, "leerplichtigen", scale=entry.scale)
+    if entry.denominator_measure:
+        if entry.denominator_measure not in MEASURES:
+            raise ValueError(
+                f"{entry.id}: unknown denominator_measure {entry.denominator_measure!r}"
+            )
+        return MunicipalIndicator(
+            entry.id, entry.measure, "measure", entry.denominator_measure, scale=entry.scale
+        )
+    return MunicipalIndicator(entry.id, entry.measure, scale=entry.scale)
+
+
+# From the catalogue (`formula = "municipal"`): a new indicator over an existing measure (say,
+# inflow per 1,000 inhabitants aged 15-64) is a catalogue entry, not new code.
+def indicators_from_catalogue(catalogue) -> tuple[MunicipalIndicator, ...]:
+    return tuple(_from_catalogue(i) for i in catalogue if i.formula == "municipal")
+
+
+INDICATORS: tuple[MunicipalIndicator, ...] = indicators_from_catalogue(load_catalogue())
 
 # The columns each input needs, with the dtype used when the input is absent.
 _PLACED = {"buurt_code": "string", "wijk_code": "string"}
@@ -151,6 +156,7 @@ def municipal_indicator_facts(
     leerplichtigen: pd.DataFrame | None = None,
     incidenten: pd.DataFrame | None = None,
     cbs_denominators: pd.DataFrame | None = None,
+    indicators: Sequence[MunicipalIndicator] | None = None,
 ) -> pa.Table:
     """One row per municipal indicator x area x period (columns: FACT_COLUMNS).
 
@@ -181,8 +187,9 @@ def municipal_indicator_facts(
         for name, frame in frames.items():
             con.register(name, _input(name, frame))
         con.register("measures", _measure_frame())
-        con.register("indicators", _indicator_frame())
-        con.register("den_stems", _stem_frame())
+        chosen = INDICATORS if indicators is None else tuple(indicators)
+        con.register("indicators", _indicator_frame(chosen))
+        con.register("den_stems", _stem_frame(chosen))
         units = sql_file("municipal_units.sql")
         con.execute(f"CREATE TEMP TABLE units AS {units}", _params(units, CODES))
         con.execute(f"CREATE TEMP TABLE measure_periods AS {sql_file('municipal_periods.sql')}")
@@ -213,14 +220,14 @@ def _measure_frame() -> pd.DataFrame:
     )
 
 
-def _indicator_frame() -> pd.DataFrame:
+def _indicator_frame(indicators: Sequence[MunicipalIndicator]) -> pd.DataFrame:
     return pd.DataFrame(
-        [(i.id, i.measure, i.den_kind, i.den_measure, float(i.scale)) for i in INDICATORS],
+        [(i.id, i.measure, i.den_kind, i.den_measure, float(i.scale)) for i in indicators],
         columns=["indicator_id", "measure", "den_kind", "den_measure", "scale"],
     ).astype({"den_measure": "string"})
 
 
-def _stem_frame() -> pd.DataFrame:
+def _stem_frame(indicators: Sequence[MunicipalIndicator]) -> pd.DataFrame:
     return pd.DataFrame(
-        [(i.id, s) for i in INDICATORS for s in i.den_stems], columns=["indicator_id", "stem"]
+        [(i.id, s) for i in indicators for s in i.den_stems], columns=["indicator_id", "stem"]
     )
