@@ -11,9 +11,9 @@ from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output, asset
 from checks.municipal import ACCEPTED_COLUMNS, municipal_suite, split_delivery
 from pipelines.assetkit import check_result, markdown_table
 from pipelines.resources import WijkmonitorSettings
-from pipelines.versions import DELIVERY_SOURCES
+from sources.config import DELIVERY_SOURCES
 from sources.delivery import find_deliveries, read_delivery
-from transforms.geocode import buurt_polygons, crosswalk_frame, place
+from transforms.geocode import PLACEMENT_YEAR_COLUMN, buurt_polygons, crosswalk_frame, place
 from transforms.indicators import combine_years
 from transforms.municipal import INDICATORS, MEASURES, municipal_indicator_facts
 
@@ -133,17 +133,14 @@ def delivery_assets(source: str):
 DELIVERY_ASSETS = {source: delivery_assets(source) for source in DELIVERY_SOURCES}
 
 
-# Which source each municipal indicator's numerator comes from, and how a delivery's period
-# maps onto the indicator's period_year.
-PLACED_SOURCES = {"uitkeringen": "period", "verzuim": "schooljaar_start", "incidenten": "datum"}
 # What raw.<source> keeps: the accepted columns, and for placed rows the buurt and how.
 RAW_COLUMNS = {
-    source: [*columns, *(("buurt_code", "placed_by") if source in PLACED_SOURCES else ())]
+    source: [*columns, *(("buurt_code", "placed_by") if source in PLACEMENT_YEAR_COLUMN else ())]
     for source, columns in ACCEPTED_COLUMNS.items()
 }
 
 
-def period_year(source: str, period: str) -> int:
+def period_year(period: str) -> int:
     """`2023-12` -> 2023, `2022-2023` (a school year) -> 2022, `2023` -> 2023."""
     return int(period[:4])
 
@@ -188,10 +185,10 @@ def municipal_indicator_facts_table(
         splits = value["splits"]
         accepted = _concat([s.accepted for s in splits])
         geo_q = pd.DataFrame(columns=["file", "line", "column", "reason"])
-        if source in PLACED_SOURCES and accepted is not None:
+        if source in PLACEMENT_YEAR_COLUMN and accepted is not None:
             placement = place(
                 accepted,
-                year_column=PLACED_SOURCES[source],
+                year_column=PLACEMENT_YEAR_COLUMN[source],
                 polygons=polygons,
                 crosswalk=crosswalk,
                 gemeente=config.gemeente,
@@ -218,7 +215,7 @@ def municipal_indicator_facts_table(
                     "input_id": f"{s.path.name}@{s.sha256[:12]}",
                     "path": str(s.path),
                     "period": s.period,
-                    "period_year": period_year(source, s.period),
+                    "period_year": period_year(s.period),
                     "sha256": s.sha256,
                     "rows_read": s.rows_read,
                     "rows_accepted": s.rows_accepted - lost,

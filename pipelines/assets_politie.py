@@ -21,13 +21,7 @@ from transforms.police import police_codes, police_denominators, police_indicato
 )
 def politie_tables(context: AssetExecutionContext, settings: WijkmonitorSettings):
     config = settings.load()
-    client = StatLineClient(
-        base_url=config.cbs.dataderden_url,
-        retries=config.cbs.retries,
-        backoff_seconds=config.cbs.backoff_seconds,
-        timeout_seconds=config.cbs.timeout_seconds,
-        log=context.log.warning,
-    )
+    client = StatLineClient.for_host(config.cbs, config.cbs.dataderden_url, context.log.warning)
     try:
         resolved = resolve_politie(
             None if settings.offline else client,

@@ -18,7 +18,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.export_cmd import register as register_export
 from sources.config import ConfigError, load_config
 
 app = typer.Typer(
@@ -174,12 +173,7 @@ def plan(cfg, offline: bool):
     def client(base_url: str) -> StatLineClient | None:
         if offline:
             return None
-        return StatLineClient(
-            base_url=base_url,
-            retries=min(cfg.cbs.retries, 1),
-            backoff_seconds=cfg.cbs.backoff_seconds,
-            timeout_seconds=min(cfg.cbs.timeout_seconds, 30),
-        )
+        return StatLineClient.for_host(cfg.cbs, base_url, max_retries=1, max_timeout_seconds=30)
 
     names = set(ASSET_NAMES)
     cache = cache_dir(cfg.paths.warehouse)
@@ -378,6 +372,42 @@ def validate(
     raise typer.Exit(0 if report.status == "accepted" else 1)
 
 
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the exports into.")],
+    config: ConfigOption = None,
+    formats: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="Comma-separated: xlsx, csv, parquet, gpkg, png, html (default: all).",
+        ),
+    ] = "all",
+) -> None:
+    """Write the workbook, CSV, Parquet, GeoPackage, charts, maps and the HTML report from the
+    published warehouse, after checking disclosure control again on what would be exported."""
+    from warehouse.export import DisclosureError, export_all, parse_formats
+
+    try:
+        chosen = parse_formats(formats)
+    except ValueError as exc:
+        err.print(f"[red]--format:[/red] {exc}")
+        raise typer.Exit(2) from None
+    cfg = _load(config)
+    t0 = time.monotonic()
+    try:
+        written = export_all(cfg.paths.warehouse, out, chosen)
+    except (FileNotFoundError, DisclosureError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    for path in written:
+        err.print(f"  {path}")
+    err.print(
+        f"[green]{len(written)} files[/green] in {out} ({time.monotonic() - t0:.1f} s) "
+        f"from {cfg.paths.warehouse}"
+    )
+
+
 @demo_app.command("init")
 def demo_init(
     directory: Annotated[Path, typer.Argument(help="Landing folder to write the demo into.")],
@@ -477,9 +507,6 @@ def info(config: ConfigOption = None) -> None:
         ).fetchall():
             t.add_row(*(str(v) for v in row))
         out.print(t)
-
-
-register_export(app)
 
 
 def main() -> None:

@@ -45,7 +45,8 @@ from pipelines.assets_politie import (
 from pipelines.io import AtomicPickleIOManager
 from pipelines.notify import notify_run
 from pipelines.resources import WijkmonitorSettings
-from pipelines.versions import DELIVERY_SOURCES, current_versions, published_versions
+from pipelines.versions import current_versions, published_versions
+from sources.config import DELIVERY_SOURCES
 from sources.kaart import read_kaart_folder
 from sources.statline import (
     StatLineClient,
@@ -78,13 +79,7 @@ from warehouse.runlog import append_run_log, failed_runs_from_log
 def cbs_kerncijfers_tables(context: AssetExecutionContext, settings: WijkmonitorSettings):
     config = settings.load()
     landing = config.paths.landing / "cbs_kerncijfers"
-    client = StatLineClient(
-        base_url=config.cbs.opendata_url,
-        retries=config.cbs.retries,
-        backoff_seconds=config.cbs.backoff_seconds,
-        timeout_seconds=config.cbs.timeout_seconds,
-        log=context.log.warning,
-    )
+    client = StatLineClient.for_host(config.cbs, config.cbs.opendata_url, context.log.warning)
     tables, warnings, fetched = {}, [], []
     for year in config.years:
         table_id = config.table_for_year(year)

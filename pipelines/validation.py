@@ -10,12 +10,11 @@ import pandas as pd
 
 from checks.municipal import split_delivery
 from checks.report import ValidationReport
-from pipelines.assets_municipal import PLACED_SOURCES
 from sources.config import Config
 from sources.delivery import find_deliveries, read_delivery
 from sources.errors import UnreadableInput
 from sources.kaart import read_kaart_folder
-from transforms.geocode import buurt_polygons, crosswalk_frame, place
+from transforms.geocode import PLACEMENT_YEAR_COLUMN, buurt_polygons, crosswalk_frame, place
 
 
 def _crosswalk(config: Config) -> pd.DataFrame | None:
@@ -45,10 +44,10 @@ def validate_delivery(path: Path, source: str, config: Config) -> ValidationRepo
         return ValidationReport.rejected(source, exc)
     quarantine = checked.quarantine
     accepted = checked.rows_accepted
-    if source in PLACED_SOURCES and accepted:
+    if source in PLACEMENT_YEAR_COLUMN and accepted:
         placement = place(
             checked.accepted,
-            year_column=PLACED_SOURCES[source],
+            year_column=PLACEMENT_YEAR_COLUMN[source],
             polygons=_polygons(config),
             crosswalk=_crosswalk(config),
             gemeente=config.gemeente,

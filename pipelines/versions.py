@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from sources.config import Config
+from sources.config import DELIVERY_SOURCES, Config
 from sources.http import FetchError
 from sources.statline import StatLineClient, latest_snapshot, saved_modified, snapshot_sha256
 
@@ -32,20 +32,12 @@ ASSET_NAMES = (
     "published_warehouse",
     "politie_tables",
     "politie_checked",
-    *(
-        f"{s}_files"
-        for s in ("uitkeringen", "verzuim", "leerplichtigen", "incidenten", "pc6_buurt")
-    ),
-    *(
-        f"{s}_checked"
-        for s in ("uitkeringen", "verzuim", "leerplichtigen", "incidenten", "pc6_buurt")
-    ),
+    *(f"{s}_files" for s in DELIVERY_SOURCES),
+    *(f"{s}_checked" for s in DELIVERY_SOURCES),
     "municipal_indicator_facts_table",
     "police_indicator_facts_table",
     "protected_indicator_facts",
 )
-# The municipality's own deliveries: one landing folder and one source asset each.
-DELIVERY_SOURCES = ("uitkeringen", "verzuim", "leerplichtigen", "incidenten", "pc6_buurt")
 # Which source asset each kind of input feeds.
 SOURCE_ASSETS = {
     "kerncijfers": "cbs_kerncijfers_tables",

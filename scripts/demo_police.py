@@ -213,9 +213,12 @@ def simulate(
     return counts
 
 
-def _reply(table_id: str, entity_set: str, value: list, next_link: str | None = None) -> bytes:
+def odata_reply(
+    base_url: str, table_id: str, entity_set: str, value: list, next_link: str | None = None
+) -> bytes:
+    """The body of one StatLine OData v3 reply, compact, as the API sends it."""
     doc: dict[str, Any] = {
-        "odata.metadata": f"{BASE_URL}/{table_id}/$metadata#Cbs.OData.WebAPI.{entity_set}",
+        "odata.metadata": f"{base_url}/{table_id}/$metadata#Cbs.OData.WebAPI.{entity_set}",
         "value": value,
     }
     if next_link:
@@ -364,7 +367,7 @@ def _pages(query: Query, table_id: str, value: list, page_size: int):
     for p in range(n_pages):
         page = value[p * page_size : (p + 1) * page_size]
         next_link = f"{first_url}&$skip={(p + 1) * page_size}" if p < n_pages - 1 else None
-        yield p + 1, url, _reply(table_id, query.entity_set, page, next_link)
+        yield p + 1, url, odata_reply(BASE_URL, table_id, query.entity_set, page, next_link)
         url = next_link or ""
 
 

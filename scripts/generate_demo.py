@@ -49,7 +49,9 @@ from shapely.geometry.base import BaseGeometry
 ROOT = Path(__file__).resolve().parents[1]
 
 from demo_municipal import write_municipal_demo  # noqa: E402  (scripts/ is on sys.path)
-from demo_police import write_police_demo  # noqa: E402
+from demo_police import odata_reply, write_police_demo  # noqa: E402
+
+from sources.config import KERNCIJFERS_TABLES  # noqa: E402
 
 WIJK_FILE = ROOT / "scripts" / "data" / "wijk_2023_GM1916.geojson"
 
@@ -58,14 +60,7 @@ GM_NAAM = "Leidschendam-Voorburg"
 GM_DIGITS = GM_CODE[2:]
 CRS = "EPSG:28992"
 YEARS = tuple(range(2019, 2025))
-TABLES = {
-    2019: "84583NED",
-    2020: "84799NED",
-    2021: "85039NED",
-    2022: "85318NED",
-    2023: "85618NED",
-    2024: "85984NED",
-}
+TABLES = {year: KERNCIJFERS_TABLES[year] for year in YEARS}
 BASE_URL = "https://opendata.cbs.nl/ODataApi/odata"
 FETCHED_AT = "2025-06-01T00:00:00Z"
 SNAPSHOT = "20250601T000000Z"
@@ -701,16 +696,6 @@ def request_url(base: str, entity_set: str, expr: str | None = None) -> str:
     return f"{base}/{entity_set}?{urllib.parse.urlencode(params, quote_via=urllib.parse.quote)}"
 
 
-def reply(table: str, entity_set: str, value: list[dict[str, Any]], next_link: str | None = None):
-    body: dict[str, Any] = {
-        "odata.metadata": f"{BASE_URL}/{table}/$metadata#Cbs.OData.WebAPI.{entity_set}",
-        "value": value,
-    }
-    if next_link:
-        body["odata.nextLink"] = next_link
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
 def table_infos(year: int, table: str, n_rows: int) -> list[dict[str, Any]]:
     return [
         {
@@ -862,22 +847,22 @@ def write_statline(out: Path, year: int, areas: list[Area], nl: Area) -> tuple[s
         (
             "TableInfos_p001.json",
             request_url(base, "TableInfos"),
-            reply(table, "TableInfos", table_infos(year, table, len(areas) + 1)),
+            odata_reply(BASE_URL, table, "TableInfos", table_infos(year, table, len(areas) + 1)),
         ),
         (
             "DataProperties_p001.json",
             request_url(base, "DataProperties"),
-            reply(table, "DataProperties", data_properties(year)),
+            odata_reply(BASE_URL, table, "DataProperties", data_properties(year)),
         ),
         (
             "WijkenEnBuurten_gemeente_p001.json",
             request_url(base, "WijkenEnBuurten", f"substring(Key,2,4) eq '{GM_DIGITS}'"),
-            reply(table, "WijkenEnBuurten", [dimension_row(a) for a in areas]),
+            odata_reply(BASE_URL, table, "WijkenEnBuurten", [dimension_row(a) for a in areas]),
         ),
         (
             "WijkenEnBuurten_land_p001.json",
             request_url(base, "WijkenEnBuurten", f"Key eq '{pad('NL00')}'"),
-            reply(table, "WijkenEnBuurten", [dimension_row(nl)]),
+            odata_reply(BASE_URL, table, "WijkenEnBuurten", [dimension_row(nl)]),
         ),
     ]
     rows = [typed_row(i, a, year) for i, a in enumerate(areas, start=1)]
@@ -895,7 +880,7 @@ def write_statline(out: Path, year: int, areas: list[Area], nl: Area) -> tuple[s
             (
                 f"TypedDataSet_gemeente_p{p + 1:03d}.json",
                 url,
-                reply(table, "TypedDataSet", page, next_link),
+                odata_reply(BASE_URL, table, "TypedDataSet", page, next_link),
             )
         )
         url = next_link or ""
@@ -903,7 +888,7 @@ def write_statline(out: Path, year: int, areas: list[Area], nl: Area) -> tuple[s
         (
             "TypedDataSet_land_p001.json",
             request_url(base, "TypedDataSet", f"WijkenEnBuurten eq '{pad('NL00')}'"),
-            reply(table, "TypedDataSet", [typed_row(0, nl, year)]),
+            odata_reply(BASE_URL, table, "TypedDataSet", [typed_row(0, nl, year)]),
         )
     )
     entries = []

@@ -23,6 +23,15 @@ KERNCIJFERS_TABLES: dict[int, str] = {
     2024: "85984NED",
 }
 
+# The municipality's own deliveries: one landing folder each (sources.md section 4).
+DELIVERY_SOURCES: tuple[str, ...] = (
+    "uitkeringen",
+    "verzuim",
+    "leerplichtigen",
+    "incidenten",
+    "pc6_buurt",
+)
+
 GEMEENTE_CODE = re.compile(r"^GM\d{4}$")
 AREA_CODE = re.compile(r"^(?:NL00|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
 

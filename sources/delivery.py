@@ -24,9 +24,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sources.config import DELIVERY_SOURCES
 from sources.errors import UnreadableInput
 
-SOURCES: tuple[str, ...] = ("uitkeringen", "verzuim", "leerplichtigen", "incidenten", "pc6_buurt")
+SOURCES = DELIVERY_SOURCES
 FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
 FIELDS_COLUMN = "_fields"  # number of fields the row really had (CSV); header width for XLSX
 LINE_COLUMN = "line"

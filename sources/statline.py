@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from sources.config import CbsSettings
 from sources.errors import UnreadableInput
 from sources.http import (
     FetchError,
@@ -91,6 +92,29 @@ class StatLineClient:
     timeout_seconds: float = 60.0
     sleep: Callable[[float], None] = time.sleep
     log: Callable[[str], None] = lambda message: None
+
+    @classmethod
+    def for_host(
+        cls,
+        cbs: CbsSettings,
+        base_url: str,
+        log: Callable[[str], None] = lambda message: None,
+        max_retries: int | None = None,
+        max_timeout_seconds: float | None = None,
+    ) -> StatLineClient:
+        """A client for one host (`cbs.opendata_url`, `cbs.dataderden_url`) with the config's
+        retries and timeouts, optionally capped (a quick look before a build asks less)."""
+        retries = cbs.retries if max_retries is None else min(cbs.retries, max_retries)
+        timeout = cbs.timeout_seconds
+        if max_timeout_seconds is not None:
+            timeout = min(timeout, max_timeout_seconds)
+        return cls(
+            base_url=base_url,
+            retries=retries,
+            backoff_seconds=cbs.backoff_seconds,
+            timeout_seconds=timeout,
+            log=log,
+        )
 
     def get_json(self, url: str) -> tuple[bytes, dict[str, Any]]:
         def parse(body: bytes) -> dict[str, Any]:

@@ -14,7 +14,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import typer
 from conftest import write_demo_config
 from openpyxl import load_workbook
 from shapely.geometry import box
@@ -450,18 +449,11 @@ def test_export_refuses_unprotected_counts_and_writes_nothing(tmp_path):
 
 
 def test_cli_export_writes_the_chosen_formats(tmp_path):
-    from pipelines.export_cmd import register
+    from pipelines.cli import app
 
     build_test_warehouse(tmp_path / "out" / "warehouse.duckdb")
     (tmp_path / "landing").mkdir()
     cfg = write_demo_config(tmp_path)
-    app = typer.Typer()
-    register(app)
-
-    @app.command("noop")
-    def noop() -> None:  # a second command, so typer keeps `export` as a subcommand
-        pass
-
     result = CliRunner().invoke(
         app,
         ["export", "--config", str(cfg), "--out", str(tmp_path / "exp"), "--format", "csv,parquet"],

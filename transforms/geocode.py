@@ -53,6 +53,13 @@ REASON_NOTHING = "geen adres en geen coördinaten"
 RD_X_MIN = 360.0
 
 QUARANTINE_COLUMNS = ["file", "line", "column", "reason"]
+# The sources whose rows are placed in buurten, and the column whose year chooses the
+# boundaries and the crosswalk they are placed with.
+PLACEMENT_YEAR_COLUMN = {
+    "uitkeringen": "period",
+    "verzuim": "schooljaar_start",
+    "incidenten": "datum",
+}
 POLYGON_COLUMNS = ["geo_year", "buurt_code", "wijk_code", "geometry"]
 CROSSWALK_COLUMNS = ["year", "postcode", "huisnummer", "buurt_code", "wijk_code"]
 
