@@ -176,7 +176,7 @@ def plan(cfg, offline: bool):
         return StatLineClient.for_host(cfg.cbs, base_url, max_retries=1, max_timeout_seconds=30)
 
     names = set(ASSET_NAMES)
-    cache = cache_dir(cfg.paths.warehouse)
+    cache = cache_dir(cfg.paths)
     cached = {n for n in names if (cache / f"{n}.pickle").exists()}
     return plan_build(
         cfg, client(cfg.cbs.opendata_url), names, cached, client(cfg.cbs.dataderden_url)
@@ -270,7 +270,9 @@ def _print_summary(cfg, summary: dict, seconds: float) -> None:
     table = Table(title=f"wijkmonitor: {cfg.gemeente} in {seconds:.1f} s")
     table.add_column("", style="bold")
     table.add_column("")
-    table.add_row("warehouse", summary["warehouse"])
+    table.add_row("warehouse", f"{summary['warehouse']} (published: for analysts)")
+    if summary.get("restricted"):
+        table.add_row("restricted store", f"{summary['restricted']} (person-level: owner only)")
     table.add_row("areas", str(summary["areas"]))
     table.add_row("years", ", ".join(map(str, summary["years"])))
     table.add_row("indicators", str(summary["indicators"]))

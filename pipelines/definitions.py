@@ -61,13 +61,20 @@ from transforms.facts import RESTRICTED_COLUMNS, dim_indicator, finish_facts
 from transforms.indicators import cbs_indicator_facts, combine_years
 from warehouse.build import (
     WarehouseContent,
-    publish_warehouse,
     remove_stale_staging,
     staging_path,
     summarise_changes,
     write_warehouse,
 )
 from warehouse.runlog import append_run_log, failed_runs_from_log
+from warehouse.stores import (
+    RestrictedContent,
+    private_dir,
+    publish_stores,
+    reconcile_stores,
+    restricted_staging,
+    write_restricted_store,
+)
 
 # --- sources ------------------------------------------------------------------------------
 
@@ -570,20 +577,16 @@ def published_warehouse(
         ),
         facts=facts,
         meta_input=pd.DataFrame(inputs),
-        meta_check=pd.DataFrame(checks_rows),
+        meta_check=public_check_rows(checks_rows),
         coverage=gaps,
-        raw={
-            "cbs_kerncijfers": combined["values"],
-            "cbs_variables": combined["variables"],
-            "cbs_kaart_nulls": _kaart_nulls(cbs_kaart_layers["layers"]),
+        cbs={
+            "kerncijfers": combined["values"],
+            "variables": combined["variables"],
+            "kaart_nulls": _kaart_nulls(cbs_kaart_layers["layers"]),
             "politie": politie.accepted.rename(columns={"year": "period_year"})
             if politie is not None
             else pd.DataFrame(),
             "politie_codes": politie.crime_titles if politie is not None else pd.DataFrame(),
-            "fact_indicator_restricted": protected_indicator_facts["restricted"][
-                RESTRICTED_COLUMNS
-            ],
-            **municipal_indicator_facts_table["raw"],
         },
         quarantine={
             "cbs_kerncijfers": pd.concat(quarantine_k, ignore_index=True)
@@ -599,11 +602,30 @@ def published_warehouse(
             },
         },
     )
+    restricted = RestrictedContent(
+        run_id=run_id,
+        tables={
+            **municipal_indicator_facts_table["raw"],
+            "fact_indicator_restricted": protected_indicator_facts["restricted"][
+                RESTRICTED_COLUMNS
+            ],
+            "meta_check": pd.DataFrame(checks_rows),
+        },
+    )
     target = config.paths.warehouse
+    store = config.paths.restricted_store
     target.parent.mkdir(parents=True, exist_ok=True)
-    for stale in remove_stale_staging(target):
+    private_dir(store.parent)
+    for note in reconcile_stores(target, store):
+        context.log.warning(note)
+    for stale in [*remove_stale_staging(target), *remove_stale_staging(store)]:
         context.log.warning(f"removed a staging file left by a build that died: {stale}")
-    if not settings.force_publish and not warnings and versions == published_versions(target):
+    if (
+        not settings.force_publish
+        and not warnings
+        and store.exists()
+        and versions == published_versions(target)
+    ):
         # Nothing new: leave the published file (and its readers) alone.
         context.log.info("inputs, config and code as in the published warehouse: not published")
         return Output(
@@ -611,20 +633,26 @@ def published_warehouse(
             metadata={"published": False},
         )
     staging = staging_path(target, run_id)
+    staging_restricted = restricted_staging(store, run_id)
     try:
         changes = write_warehouse(
             staging, content, previous=target, earlier_runs=failed_runs_from_log(target)
         )
-        publish_warehouse(staging, target)
+        write_restricted_store(staging_restricted, restricted, staging, target)
+        publish_stores(
+            staging, target, staging_restricted, store, run_id, config.paths.published_mode
+        )
     finally:
-        if staging.exists():
-            staging.unlink()
+        for leftover in (staging, staging_restricted):
+            if leftover.exists():
+                leftover.unlink()
     summary = {
         "published": True,
         "run_id": run_id,
         "recomputed": recomputed,
         "changes": summarise_changes(changes),
         "warehouse": str(target),
+        "restricted": str(store),
         "areas": len(dim_area),
         "years": content.run["years"],
         "indicators": content.run["indicators"],
@@ -649,6 +677,17 @@ def published_warehouse(
             "changes": MetadataValue.json(summary["changes"]),
         },
     )
+
+
+def public_check_rows(rows: list[dict]) -> pd.DataFrame:
+    """meta_check rows for the published warehouse: the sample of unexpected values of a
+    municipal delivery holds person-level values (ids, postcodes, dates), so it stays in
+    the restricted store."""
+    frame = pd.DataFrame(rows)
+    if len(frame) and "sample" in frame:
+        personal = frame["source"].isin(list(DELIVERY_SOURCES))
+        frame["sample"] = frame["sample"].where(~personal, None)
+    return frame
 
 
 def _quarantined_by_source(inputs: list[dict]) -> dict[str, int]:

@@ -1,11 +1,11 @@
-"""Where asset outputs live between runs: pickles next to the warehouse, written atomically.
+"""Where asset outputs live between runs: pickles in the restricted folder, written atomically.
 
 Kept across runs, so a build whose inputs changed only in part can reuse the outputs of the
 assets it does not recompute; a build killed half-way never leaves a half-written one.
 
 Some outputs hold the municipality's person-level rows (the delivery and placement assets),
-like the landing folder does: the folder is made readable by its owner only (0700, files
-0600), whatever the umask."""
+like the landing folder does: they live in the restricted store's folder, readable by its
+owner only (folders 0700, files 0600), whatever the umask."""
 
 import os
 import pickle
@@ -16,6 +16,7 @@ from dagster import ConfigurableIOManager, InputContext, OutputContext
 from pipelines.resources import DEFAULT_CONFIG
 from pipelines.versions import cache_dir
 from sources.config import load_config
+from warehouse.stores import private_dir
 
 
 class CacheMiss(LookupError):
@@ -23,18 +24,17 @@ class CacheMiss(LookupError):
 
 
 class AtomicPickleIOManager(ConfigurableIOManager):
-    """Pickles under `<warehouse dir>/.<warehouse name>.cache/`, one file per asset."""
+    """Pickles under `<restricted folder>/cache/`, one file per asset."""
 
     config_path: str = DEFAULT_CONFIG  # the same config as the `settings` resource
 
     def _path(self, key_parts: list[str]) -> Path:
-        base = cache_dir(load_config(self.config_path).paths.warehouse)
+        base = cache_dir(load_config(self.config_path).paths)
         return base.joinpath(*key_parts).with_suffix(".pickle")
 
     def handle_output(self, context: OutputContext, obj: object) -> None:
         path = self._path(context.asset_key.path)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.parent.chmod(0o700)
+        private_dir(path.parent, root=load_config(self.config_path).paths.restricted)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as f:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from sources.config import DELIVERY_SOURCES, Config
+from sources.config import DELIVERY_SOURCES, Config, Paths
 from sources.http import FetchError
 from sources.statline import StatLineClient, latest_snapshot, saved_modified, snapshot_sha256
 
@@ -46,9 +46,10 @@ SOURCE_ASSETS = {
 }
 
 
-def cache_dir(warehouse: Path) -> Path:
-    """Where asset outputs are kept between runs (see pipelines.io)."""
-    return warehouse.parent / f".{warehouse.name}.cache"
+def cache_dir(paths: Paths) -> Path:
+    """Where asset outputs are kept between runs (see pipelines.io). Some hold person-level
+    rows, so they live in the restricted folder, never beside the published file."""
+    return paths.restricted / "cache"
 
 
 def _sha_files(paths: list[Path], root: Path) -> str:

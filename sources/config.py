@@ -40,10 +40,26 @@ class ConfigError(ValueError):
     """The config file is missing, unreadable or does not follow the schema."""
 
 
+DEFAULT_PUBLISHED_MODE = 0o640
+
+
 @dataclass(frozen=True)
 class Paths:
+    """Where the three data zones live (design.md, "Data zones on disk").
+
+    `landing` and `restricted` hold person-level data: owner-only. `warehouse` is the
+    published file analysts open, written with `published_mode` (default 0640: owner and
+    the analysts' group)."""
+
     landing: Path
     warehouse: Path
+    restricted: Path
+    published_mode: int = DEFAULT_PUBLISHED_MODE
+
+    @property
+    def restricted_store(self) -> Path:
+        """The restricted DuckDB file: person-level rows, unprotected figures, audit."""
+        return self.restricted / "restricted.duckdb"
 
 
 @dataclass(frozen=True)
@@ -142,6 +158,8 @@ _NOTIFY: _Spec = {
 _PATHS: _Spec = {
     "landing": (str, "a path", True),
     "warehouse": (str, "a path", True),
+    "restricted": (str, "a path to a folder", False),
+    "published_mode": (str, "an octal file mode like '0640'", False),
 }
 _CBS: _Spec = {
     "opendata_url": (str, "a URL", False),
@@ -218,6 +236,36 @@ def _own_area(file: Path, where: str, raw: Any, base: Path) -> OwnArea:
     )
 
 
+def _paths(file: Path, base: Path, paths: dict[str, Any]) -> Paths:
+    landing = _resolve(base, paths["landing"])
+    warehouse = _resolve(base, paths["warehouse"])
+    # Default: a folder `restricted` beside the published file (data/restricted/ for the
+    # shipped config), so a config that names only the warehouse keeps the zones apart.
+    restricted = (
+        _resolve(base, paths["restricted"])
+        if "restricted" in paths
+        else warehouse.parent / "restricted"
+    )
+    if restricted == warehouse.parent or warehouse.is_relative_to(restricted):
+        raise ConfigError(
+            f"{file}: 'paths.restricted' ({restricted}) must be a folder of its own, not the "
+            f"folder of the published warehouse ({warehouse.parent})"
+        )
+    text = paths.get("published_mode", f"{DEFAULT_PUBLISHED_MODE:04o}")
+    if not re.fullmatch(r"0?[0-7]{3}", text.strip()):
+        raise ConfigError(
+            f"{file}: 'paths.published_mode' must be an octal file mode like '0640', got {text!r}"
+        )
+    mode = int(text, 8)
+    if mode & 0o133 or not mode & 0o400:
+        raise ConfigError(
+            f"{file}: 'paths.published_mode' {text!r} is not allowed: the owner must be able "
+            "to read the file, and nobody may execute it or, besides the owner, write it "
+            "(e.g. '0640' for the analysts' group, '0644' for every user of the machine)"
+        )
+    return Paths(landing=landing, warehouse=warehouse, restricted=restricted, published_mode=mode)
+
+
 def load_config(path: str | Path) -> Config:
     """Read and validate a config file; raise ConfigError naming the file and the problem."""
     file = Path(path).resolve()
@@ -284,9 +332,7 @@ def load_config(path: str | Path) -> Config:
         gemeente=gemeente,
         years=tuple(sorted(set(years))),
         baseline_year=top["baseline_year"],
-        paths=Paths(
-            landing=_resolve(base, paths["landing"]), warehouse=_resolve(base, paths["warehouse"])
-        ),
+        paths=_paths(file, base, paths),
         cbs=cbs,
         disclosure=Disclosure(min_count=disc.get("min_count", Disclosure.min_count)),
         programme_area=programme,

@@ -16,6 +16,7 @@ def write_demo_config(folder: Path, **overrides: str) -> Path:
     text = (REPO / "wijkmonitor.toml").read_text(encoding="utf-8")
     text = text.replace('landing = "data/landing"', 'landing = "landing"')
     text = text.replace('warehouse = "data/warehouse.duckdb"', 'warehouse = "out/warehouse.duckdb"')
+    text = text.replace('restricted = "data/restricted"', 'restricted = "out/restricted"')
     for old, new in overrides.items():
         text = text.replace(old, new)
     cfg = folder / "wijkmonitor.toml"

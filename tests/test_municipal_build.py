@@ -2,8 +2,8 @@
 the contract (coordinates only, no postcode crosswalk), next to the demo's CBS data; one build;
 indicators per wijk and year compared with counts worked out by hand below.
 
-The hand counts are compared with the unprotected values (the restricted view
-raw.indicators_unprotected); the published cells (the view `indicators`) must either equal
+The hand counts are compared with the unprotected values (raw.indicators_unprotected in the
+restricted store); the published cells (the view `indicators`) must either equal
 them or be suppressed for small numbers."""
 
 from __future__ import annotations
@@ -183,17 +183,23 @@ def built(tmp_path_factory):
 
 
 def _values(con, indicator: str, area: str, year: int):
-    """(unprotected value, published row) of one cell."""
+    """(unprotected value, published row) of one cell; `con` is the published warehouse, the
+    unprotected value comes from the restricted store beside it."""
+    (path,) = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    store = Path(path).parent / "restricted" / "restricted.duckdb"
     published = con.execute(
         "SELECT value, suppressed, suppression_reason, partial FROM indicators "
         "WHERE indicator_id = ? AND area_code = ? AND period_year = ?",
         [indicator, area, year],
     ).fetchone()
-    (unprotected,) = con.execute(
-        "SELECT value FROM raw.indicators_unprotected "
-        "WHERE indicator_id = ? AND area_code = ? AND period_year = ?",
-        [indicator, area, year],
-    ).fetchone()
+    with duckdb.connect(str(store), read_only=True) as restricted:
+        (unprotected,) = restricted.execute(
+            "SELECT value FROM raw.indicators_unprotected "
+            "WHERE indicator_id = ? AND area_code = ? AND period_year = ?",
+            [indicator, area, year],
+        ).fetchone()
     return unprotected, published
 
 
@@ -273,22 +279,26 @@ PERSON_COLUMNS = {"client_id", "leerling_id", "huishouden_id", "postcode", "huis
                   "x", "y", "lat", "lon", "geboortedatum", "geboortejaar"}  # fmt: skip
 
 
-def test_person_level_data_stays_in_the_raw_schema(built):
+def test_person_level_data_stays_in_the_restricted_store(built):
     _, warehouse = built
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        schemas = {r[0] for r in con.execute("SELECT schema_name FROM duckdb_tables()").fetchall()}
+        assert "raw" not in schemas
         outside = con.execute(
-            "SELECT table_name, column_name FROM duckdb_columns() "
-            "WHERE schema_name <> 'raw' AND database_name = current_database()"
+            "SELECT schema_name || '.' || table_name, column_name FROM duckdb_columns() "
+            "WHERE database_name = current_database()"
         ).fetchall()
         leaked = [(t, c) for t, c in outside if c.lower() in PERSON_COLUMNS]
         assert leaked == []
         # and no value outside raw looks like a pseudonym of ours
         for table, column in outside:
             hits = con.execute(
-                f'SELECT count(*) FROM "{table}" WHERE CAST("{column}" AS VARCHAR) '
+                f'SELECT count(*) FROM {table} WHERE CAST("{column}" AS VARCHAR) '
                 "SIMILAR TO '(P|L|Q)[0-9]{1,2}'"
             ).fetchone()[0]
             assert hits == 0, (table, column)
+    store = warehouse.parent / "restricted" / "restricted.duckdb"
+    with duckdb.connect(str(store), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.uitkeringen").fetchone()[0] > 0
 
 
@@ -361,7 +371,7 @@ def test_a_new_delivery_recomputes_only_what_depends_on_it(built):
 
 def test_stored_asset_outputs_with_person_rows_are_readable_by_the_owner_only(built):
     _, warehouse = built
-    cache = warehouse.parent / f".{warehouse.name}.cache"
+    cache = warehouse.parent / "restricted" / "cache"
     assert cache.stat().st_mode & 0o777 == 0o700
     pickles = list(cache.glob("*.pickle"))
     assert any(p.name == "uitkeringen_checked.pickle" for p in pickles)

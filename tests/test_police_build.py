@@ -195,7 +195,7 @@ def test_other_areas_and_overlapping_replies_are_not_counted(built):
         assert out == ours + 2 * rijswijk
         assert (
             con.execute(
-                "SELECT count(*) FROM raw.politie WHERE area_code LIKE 'BU0603%'"
+                "SELECT count(*) FROM cbs.politie WHERE area_code LIKE 'BU0603%'"
             ).fetchone()[0]
             == 0
         )

@@ -37,7 +37,7 @@ class WarehouseContent:
     meta_input: pd.DataFrame
     meta_check: pd.DataFrame
     coverage: pd.DataFrame
-    raw: dict[str, pd.DataFrame] = field(default_factory=dict)  # table name in schema raw
+    cbs: dict[str, pd.DataFrame] = field(default_factory=dict)  # CBS's public figures, schema cbs
     quarantine: dict[str, pd.DataFrame] = field(default_factory=dict)  # source -> rows
 
 
@@ -100,14 +100,16 @@ def write_warehouse(
     con = duckdb.connect(str(path))
     try:
         con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
-        _insert(con, "meta_config", pd.DataFrame([content.config]))
+        _insert(
+            con, "meta_config", pd.DataFrame([{"run_id": content.run["run_id"], **content.config}])
+        )
         _insert(con, "dim_area", content.dim_area)
         _insert(con, "dim_indicator", content.dim_indicator)
         _insert(con, "dim_target", content.dim_target)
         _insert(con, "fact_indicator", content.facts)
         _insert(con, "meta_area_coverage", content.coverage)
-        for name, frame in content.raw.items():
-            _insert(con, f"raw.{name}", frame)
+        for name, frame in content.cbs.items():
+            _insert(con, f"cbs.{name}", frame)
         for source, frame in content.quarantine.items():
             _insert(con, f"quarantine_{source}", frame)
         changes: list[dict] = []
@@ -151,12 +153,12 @@ _CHANGED_FIGURES = """
 INSERT INTO meta_change
 SELECT ?, 'cbs_kerncijfers', coalesce(n.table_id, o.table_id), coalesce(n.period_year, o.period_year),
        coalesce(n.area_code, o.area_code), coalesce(n.stem, o.stem), o.value, n.value
-FROM raw.cbs_kerncijfers n
-FULL JOIN previous.raw.cbs_kerncijfers o
+FROM cbs.kerncijfers n
+FULL JOIN previous.cbs.kerncijfers o
        ON o.table_id = n.table_id AND o.area_code = n.area_code AND o.stem = n.stem
 WHERE n.value IS DISTINCT FROM o.value
-  AND coalesce(n.table_id, o.table_id) IN (SELECT table_id FROM raw.cbs_kerncijfers)
-  AND coalesce(n.table_id, o.table_id) IN (SELECT table_id FROM previous.raw.cbs_kerncijfers)
+  AND coalesce(n.table_id, o.table_id) IN (SELECT table_id FROM cbs.kerncijfers)
+  AND coalesce(n.table_id, o.table_id) IN (SELECT table_id FROM previous.cbs.kerncijfers)
 """
 
 
@@ -192,16 +194,24 @@ def _carry_history(
         copy.unlink(missing_ok=True)
 
 
-def publish_warehouse(staging: Path, target: Path) -> None:
-    """Make `staging` the published warehouse in one atomic step."""
-    with open(staging, "rb+") as f:
+def fsync_file(path: Path) -> None:
+    with open(path, "rb+") as f:
         os.fsync(f.fileno())
-    os.replace(staging, target)
-    dir_fd = os.open(target.parent, os.O_RDONLY)
+
+
+def fsync_dir(folder: Path) -> None:
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def publish_warehouse(staging: Path, target: Path) -> None:
+    """Make `staging` the published warehouse in one atomic step."""
+    fsync_file(staging)
+    os.replace(staging, target)
+    fsync_dir(target.parent)
 
 
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:

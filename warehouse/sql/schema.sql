@@ -1,9 +1,11 @@
 -- The analysts' contract: tables and views of the published warehouse, each with a comment.
--- Schema raw is restricted: figures and rows exactly as read, before indicators; person-level
--- municipal data lives only here.
-CREATE SCHEMA raw;
+-- Only what may be shown: protected facts, dimensions, catalogue, targets, run and input
+-- metadata, check results, quarantine reasons and CBS's own public figures (schema cbs).
+-- Person-level rows and unprotected counts live in the restricted store (restricted.sql).
+CREATE SCHEMA cbs;
 
 CREATE TABLE meta_config (
+    run_id VARCHAR NOT NULL,
     gemeente VARCHAR NOT NULL,
     gemeente_name VARCHAR,
     baseline_year INTEGER NOT NULL,
@@ -12,7 +14,7 @@ CREATE TABLE meta_config (
     config_path VARCHAR,
     synthetic BOOLEAN NOT NULL
 );
-COMMENT ON TABLE meta_config IS 'De instellingen waarmee dit warehouse is gebouwd: gemeente, jaren, basisjaar (nulmeting), drempel voor kleine aantallen, en of het synthetische demodata zijn.';
+COMMENT ON TABLE meta_config IS 'De run (run_id) die dit warehouse bouwde en de instellingen waarmee: gemeente, jaren, basisjaar (nulmeting), drempel voor kleine aantallen, en of het synthetische demodata zijn.';
 
 CREATE TABLE dim_area (
     area_code VARCHAR PRIMARY KEY,
@@ -237,7 +239,7 @@ CREATE TABLE quarantine_pc6_buurt (
 );
 COMMENT ON TABLE quarantine_pc6_buurt IS 'Rijen uit de CBS-tabel postcode-huisnummer naar buurt die niet door het contract kwamen: bestand, regelnummer, kolom en reden.';
 
-CREATE TABLE raw.cbs_kerncijfers (
+CREATE TABLE cbs.kerncijfers (
     period_year INTEGER NOT NULL,
     table_id VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL,
@@ -245,9 +247,9 @@ CREATE TABLE raw.cbs_kerncijfers (
     key VARCHAR NOT NULL,
     value DOUBLE
 );
-COMMENT ON TABLE raw.cbs_kerncijfers IS 'Alle geaccepteerde CBS-cijfers, lang: jaar, tabel, gebied, variabele (stam zonder jaarnummer en de volledige sleutel), waarde (NULL = geheim bij CBS).';
+COMMENT ON TABLE cbs.kerncijfers IS 'Alle geaccepteerde CBS-cijfers, lang: jaar, tabel, gebied, variabele (stam zonder jaarnummer en de volledige sleutel), waarde (NULL = geheim bij CBS).';
 
-CREATE TABLE raw.cbs_variables (
+CREATE TABLE cbs.variables (
     period_year INTEGER NOT NULL,
     table_id VARCHAR NOT NULL,
     stem VARCHAR NOT NULL,
@@ -256,9 +258,9 @@ CREATE TABLE raw.cbs_variables (
     unit VARCHAR,
     datatype VARCHAR
 );
-COMMENT ON TABLE raw.cbs_variables IS 'De variabelen van elke CBS-tabel (uit DataProperties): stam, sleutel van dat jaar, titel, eenheid.';
+COMMENT ON TABLE cbs.variables IS 'De variabelen van elke CBS-tabel (uit DataProperties): stam, sleutel van dat jaar, titel, eenheid.';
 
-CREATE TABLE raw.cbs_kaart_nulls (
+CREATE TABLE cbs.kaart_nulls (
     geo_year INTEGER NOT NULL,
     file VARCHAR NOT NULL,
     layer VARCHAR,
@@ -268,94 +270,9 @@ CREATE TABLE raw.cbs_kaart_nulls (
     marker DOUBLE NOT NULL,
     reason VARCHAR NOT NULL
 );
-COMMENT ON TABLE raw.cbs_kaart_nulls IS 'Elke markerwaarde uit een wijk- en buurtkaartbestand (-99999999, -99997, ...) die als NULL is gelezen, met kolom en reden (geheim, niet aanwezig, later gepubliceerd).';
+COMMENT ON TABLE cbs.kaart_nulls IS 'Elke markerwaarde uit een wijk- en buurtkaartbestand (-99999999, -99997, ...) die als NULL is gelezen, met kolom en reden (geheim, niet aanwezig, later gepubliceerd).';
 
-CREATE TABLE raw.uitkeringen (
-    file VARCHAR NOT NULL,
-    line INTEGER NOT NULL,
-    period VARCHAR NOT NULL,
-    peildatum DATE NOT NULL,
-    client_id VARCHAR NOT NULL,
-    huishouden_id VARCHAR,
-    geboortejaar INTEGER,
-    postcode VARCHAR,
-    huisnummer INTEGER,
-    huisletter VARCHAR,
-    huisnummertoevoeging VARCHAR,
-    x DOUBLE,
-    y DOUBLE,
-    regeling VARCHAR NOT NULL,
-    ingangsdatum DATE NOT NULL,
-    einddatum DATE,
-    reden_einde VARCHAR,
-    buurt_code VARCHAR NOT NULL,
-    placed_by VARCHAR NOT NULL
-);
-COMMENT ON TABLE raw.uitkeringen IS 'BEPERKT (persoonsgegevens, gepseudonimiseerd): geaccepteerde rijen uit de geldende uitkeringenbestanden met de buurt waarin het adres ligt (placed_by: adres, coordinaten). Verlaat het warehouse nooit; alleen aggregaten na onthullingscontrole wel.';
-
-CREATE TABLE raw.verzuim (
-    file VARCHAR NOT NULL,
-    line INTEGER NOT NULL,
-    period VARCHAR NOT NULL,
-    schooljaar_start INTEGER NOT NULL,
-    melding_id VARCHAR NOT NULL,
-    leerling_id VARCHAR NOT NULL,
-    geboortedatum DATE,
-    postcode VARCHAR,
-    huisnummer INTEGER,
-    huisletter VARCHAR,
-    huisnummertoevoeging VARCHAR,
-    x DOUBLE,
-    y DOUBLE,
-    meldingsdatum DATE NOT NULL,
-    soort_verzuim VARCHAR NOT NULL,
-    brin VARCHAR,
-    buurt_code VARCHAR NOT NULL,
-    placed_by VARCHAR NOT NULL
-);
-COMMENT ON TABLE raw.verzuim IS 'BEPERKT (persoonsgegevens, gepseudonimiseerd): geaccepteerde verzuimmeldingen met de buurt van het woonadres van de leerling. Verlaat het warehouse nooit.';
-
-CREATE TABLE raw.leerplichtigen (
-    file VARCHAR NOT NULL,
-    line INTEGER NOT NULL,
-    period VARCHAR NOT NULL,
-    schooljaar_start INTEGER NOT NULL,
-    gebied_code VARCHAR NOT NULL,
-    aantal BIGINT NOT NULL
-);
-COMMENT ON TABLE raw.leerplichtigen IS 'BEPERKT: leerplichtigen per buurt of wijk op 1 oktober van het schooljaar, zoals geleverd (kleine aantallen).';
-
-CREATE TABLE raw.incidenten (
-    file VARCHAR NOT NULL,
-    line INTEGER NOT NULL,
-    period VARCHAR NOT NULL,
-    incident_id VARCHAR NOT NULL,
-    datum TIMESTAMP NOT NULL,
-    categorie VARCHAR NOT NULL,
-    x DOUBLE,
-    y DOUBLE,
-    lat DOUBLE,
-    lon DOUBLE,
-    buurtcode VARCHAR,
-    buurt_code VARCHAR NOT NULL,
-    placed_by VARCHAR NOT NULL
-);
-COMMENT ON TABLE raw.incidenten IS 'BEPERKT: geaccepteerde incidenten met de buurt waarin ze plaatsvonden (placed_by: coordinaten of buurtcode).';
-
-CREATE TABLE raw.pc6_buurt (
-    file VARCHAR NOT NULL,
-    line INTEGER NOT NULL,
-    period VARCHAR NOT NULL,
-    year INTEGER NOT NULL,
-    postcode VARCHAR NOT NULL,
-    huisnummer INTEGER NOT NULL,
-    buurt_code VARCHAR NOT NULL,
-    wijk_code VARCHAR,
-    gemeente_code VARCHAR
-);
-COMMENT ON TABLE raw.pc6_buurt IS 'BEPERKT: de CBS-tabel postcode + huisnummer naar buurt, wijk en gemeente (alleen de adressen in de gemeente), met codes aangevuld en voorzien van voorvoegsel.';
-
-CREATE TABLE raw.politie (
+CREATE TABLE cbs.politie (
     period_year INTEGER NOT NULL,
     month INTEGER NOT NULL,
     period VARCHAR NOT NULL,
@@ -365,24 +282,13 @@ CREATE TABLE raw.politie (
     file VARCHAR,
     line INTEGER
 );
-COMMENT ON TABLE raw.politie IS 'Geregistreerde misdrijven per gebied, maand (month 0 = jaarcijfer) en soort misdrijf zoals de politie ze via CBS publiceert; count NULL = niet gepubliceerd (geen nul).';
+COMMENT ON TABLE cbs.politie IS 'Geregistreerde misdrijven per gebied, maand (month 0 = jaarcijfer) en soort misdrijf zoals de politie ze via CBS publiceert; count NULL = niet gepubliceerd (geen nul).';
 
-CREATE TABLE raw.politie_codes (
+CREATE TABLE cbs.politie_codes (
     code VARCHAR NOT NULL,
     title VARCHAR
 );
-COMMENT ON TABLE raw.politie_codes IS 'De soorten misdrijf (SoortMisdrijf) van de politietabel met hun titel.';
-
-CREATE TABLE raw.fact_indicator_restricted (
-    indicator_id VARCHAR NOT NULL,
-    area_code VARCHAR NOT NULL,
-    period_year INTEGER NOT NULL,
-    value DOUBLE,
-    numerator DOUBLE,
-    denominator DOUBLE,
-    suppression_reason VARCHAR
-);
-COMMENT ON TABLE raw.fact_indicator_restricted IS 'BEPERKT: de onbeschermde waarden van cellen die de onthullingscontrole in fact_indicator heeft onderdrukt (kleine aantallen en secundaire onderdrukking). Nooit exporteren.';
+COMMENT ON TABLE cbs.politie_codes IS 'De soorten misdrijf (SoortMisdrijf) van de politietabel met hun titel.';
 
 CREATE VIEW indicators AS
 SELECT f.indicator_id, i.theme, i.name, i.unit,
@@ -441,27 +347,3 @@ LEFT JOIN fact_indicator f
        ON f.indicator_id = t.indicator_id AND f.area_code = t.area_code
       AND f.period_year = l.latest_year;
 COMMENT ON VIEW indicator_targets IS 'Doelen en voortgang: waarde in het basisjaar, doelwaarde, laatste waarde, de waarde op de rechte lijn van basisjaar naar doeljaar (path_value) en of het gebied op koers ligt (on_track).';
-
-CREATE VIEW raw.indicators_unprotected AS
-WITH f AS (
-    SELECT f.indicator_id, f.area_code, f.period_year, f.period_label,
-           coalesce(r.value, f.value) AS value,
-           coalesce(r.numerator, f.numerator) AS numerator,
-           coalesce(r.denominator, f.denominator) AS denominator,
-           CASE WHEN r.indicator_id IS NULL THEN f.suppressed
-                ELSE r.suppression_reason IS NOT NULL END AS suppressed,
-           CASE WHEN r.indicator_id IS NULL THEN f.suppression_reason
-                ELSE r.suppression_reason END AS suppression_reason,
-           r.indicator_id IS NOT NULL AS hidden_by_disclosure_control,
-           f.is_estimate, f.partial, f.synthetic, f.run_id
-    FROM fact_indicator f
-    LEFT JOIN raw.fact_indicator_restricted r USING (indicator_id, area_code, period_year)
-)
-SELECT f.indicator_id, i.theme, i.name, i.unit, f.area_code, a.area_name, a.area_level,
-       a.parent_code, f.period_year, f.period_label, f.value, f.numerator, f.denominator,
-       f.suppressed, f.suppression_reason, f.hidden_by_disclosure_control, f.is_estimate,
-       f.partial, f.synthetic OR a.synthetic AS synthetic, i.source, f.run_id
-FROM f
-JOIN dim_indicator i USING (indicator_id)
-JOIN dim_area a USING (area_code);
-COMMENT ON VIEW raw.indicators_unprotected IS 'BEPERKT: het indicators-overzicht zonder onthullingscontrole: ook de kleine aantallen en de secundair onderdrukte cellen met hun echte waarde (hidden_by_disclosure_control = TRUE). Alleen voor analisten met toestemming; nooit exporteren.';
