@@ -369,17 +369,24 @@ def protected_indicator_facts(
         is_synthetic(config.paths.landing),
         context.run_id,
     )
-    protected, restricted = protect(
-        facts, area_model.dim_area, dim_indicator(catalogue, facts), config.disclosure.min_count
+    result = protect(
+        facts,
+        area_model.dim_area,
+        dim_indicator(catalogue, facts),
+        config.disclosure.min_count,
+        config.disclosure.protection_interval,
     )
+    protected, restricted = result.protected, result.restricted
     problems = recoverable_cells(protected, area_model.dim_area, dim_indicator(catalogue, facts))
-    if len(problems):
+    narrow = result.audit[~result.audit["safe"].astype(bool)]
+    if len(problems) or len(narrow):
         raise RuntimeError(
             f"disclosure control left {len(problems)} recoverable cells, e.g. "
-            f"{problems.head(3).to_dict('records')}; nothing published"
+            f"{problems.head(3).to_dict('records')}, and {len(narrow)} cells that can be "
+            f"narrowed below the protection interval; nothing published"
         )
     return Output(
-        {"facts": protected, "restricted": restricted},
+        {"facts": protected, "restricted": restricted, "audit": result.audit},
         metadata={
             "fact_rows": len(protected),
             "suppressed_small_numbers": len(restricted),
@@ -538,6 +545,7 @@ def published_warehouse(
             "baseline_year": config.baseline_year,
             "years": list(config.years),
             "min_count": config.disclosure.min_count,
+            "protection_interval": config.disclosure.protection_interval,
             "config_path": str(config.path),
             "synthetic": synthetic,
         },

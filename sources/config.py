@@ -76,6 +76,9 @@ class CbsSettings:
 @dataclass(frozen=True)
 class Disclosure:
     min_count: int = 10
+    # The narrowest range a hidden count may be pinned down to from what is published
+    # (interval audit); None in the file: min_count.
+    protection_interval: int = 10
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,7 @@ _CBS: _Spec = {
 }
 _DISCLOSURE: _Spec = {
     "min_count": (int, "a whole number", False),
+    "protection_interval": (int, "a whole number", False),
 }
 _AREA: _Spec = {
     "code": (str, "a short code", True),
@@ -206,6 +210,16 @@ def _check_section(file: Path, where: str, raw: Any, spec: _Spec) -> dict[str, A
                 f"{file}: '{_join(where, key)}' must be {what}, got {type(value).__name__} {value!r}"
             )
     return raw
+
+
+def _disclosure(file: Path, disc: dict[str, Any]) -> Disclosure:
+    min_count = disc.get("min_count", Disclosure.min_count)
+    interval = disc.get("protection_interval", min_count)
+    if interval < 1:
+        raise ConfigError(
+            f"{file}: 'disclosure.protection_interval' must be at least 1, got {interval}"
+        )
+    return Disclosure(min_count=min_count, protection_interval=interval)
 
 
 def _join(where: str, key: str) -> str:
@@ -334,7 +348,7 @@ def load_config(path: str | Path) -> Config:
         baseline_year=top["baseline_year"],
         paths=_paths(file, base, paths),
         cbs=cbs,
-        disclosure=Disclosure(min_count=disc.get("min_count", Disclosure.min_count)),
+        disclosure=_disclosure(file, disc),
         programme_area=programme,
         focus_areas=focus,
         targets=tuple(targets),

@@ -63,6 +63,18 @@ def test_wrong_type_is_refused(tmp_path):
         load_config(p)
 
 
+def test_protection_interval_defaults_to_min_count_and_must_be_positive(tmp_path):
+    p = write(tmp_path, MINIMAL + "[disclosure]\nmin_count = 5\n")
+    assert load_config(p).disclosure.protection_interval == 5
+    p = write(tmp_path, MINIMAL + "[disclosure]\nmin_count = 5\nprotection_interval = 8\n")
+    assert load_config(p).disclosure.protection_interval == 8
+    p = write(tmp_path, MINIMAL + "[disclosure]\nprotection_interval = 0\n")
+    with pytest.raises(
+        ConfigError, match=r"'disclosure\.protection_interval' must be at least 1, got 0"
+    ):
+        load_config(p)
+
+
 def test_bool_is_not_a_number(tmp_path):
     p = write(tmp_path, MINIMAL.replace("baseline_year = 2020", "baseline_year = true"))
     with pytest.raises(ConfigError, match="baseline_year"):

@@ -3,8 +3,9 @@ and a self-contained HTML report, all read from the published warehouse (read-on
 from the landing files.
 
 Before anything is written the disclosure rules are checked again on exactly what would be
-exported (`check_disclosure`): a municipal count below the threshold, or a suppressed cell that
-can be worked out by subtraction, stops the export with a clear message and no files."""
+exported (`check_disclosure`): a municipal count below the threshold (a share's complement
+included), a suppressed cell that can be worked out by subtraction, or one that can be narrowed
+to a range below the protection interval, stops the export with a clear message and no files."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 
-from transforms.disclosure import recoverable_cells, small_counts
+from transforms.disclosure import interval_audit, recoverable_cells, small_counts
 from warehouse.build import open_read_only
 
 FORMATS = ("xlsx", "csv", "parquet", "gpkg", "png", "html")
@@ -37,10 +38,9 @@ THEME_TITLES = {
 THEME_ORDER = ["school", "werk", "financien", "leefomgeving", "veiligheid", "context"]
 # What every suppression mark means, for the reader.
 REASON_TEXT = {
-    "kleine aantallen": "Minder personen dan de drempel voor kleine aantallen; niet gepubliceerd "
-    "om herleidbaarheid tot personen te voorkomen.",
-    "kleine aantallen (secundair)": "Zelf niet klein, maar weggelaten omdat een onderdrukte cel "
-    "anders terug te rekenen is (door optellen of aftrekken).",
+    "kleine aantallen": "Niet gepubliceerd om herleidbaarheid tot personen te voorkomen: het "
+    "aantal is kleiner dan de drempel, of het is weggelaten zodat een klein aantal niet terug te "
+    "rekenen of nauw te benaderen is (door optellen of aftrekken).",
     "bron geheim": "De bron (CBS) publiceert dit cijfer niet (geheimhouding of afronding).",
     "geen bron dit jaar": "De variabele of het gebied komt in de bron van dat jaar niet voor.",
     "niet te berekenen": "Niet te berekenen, bijvoorbeeld omdat de noemer 0 is.",
@@ -181,9 +181,14 @@ def check_disclosure(data: ExportData) -> None:
     """Refuse to export when a municipal count below the threshold is published or a
     suppressed cell can be recovered; names the cells (never their figures)."""
     min_count = int(data.config["min_count"])
+    # Warehouses built before the interval audit have no protection_interval: min_count.
+    interval = data.config.get("protection_interval")
+    interval = min_count if interval is None or pd.isna(interval) else int(interval)
     small = small_counts(data.facts, data.indicators, min_count)
     recoverable = recoverable_cells(data.facts, data.areas, data.indicators)
-    if small.empty and recoverable.empty:
+    audit = interval_audit(data.facts, data.areas, data.indicators, interval)
+    narrow = audit[~audit["safe"].astype(bool)]
+    if small.empty and recoverable.empty and narrow.empty:
         return
     lines = []
     for r in small.head(20).itertuples(index=False):
@@ -192,13 +197,20 @@ def check_disclosure(data: ExportData) -> None:
         )
     for r in recoverable.head(20).itertuples(index=False):
         lines.append(f"  {r.indicator_id} {r.area_code} {r.period_year}: {r.reason}")
-    more = len(small) + len(recoverable) - len(lines)
+    for r in narrow.head(20).itertuples(index=False):
+        # The cell only, never the bounds: they would say what the count is.
+        lines.append(
+            f"  {r.indicator_id} {r.area_code} {r.period_year}: can be narrowed to a range "
+            f"narrower than {interval} from what is published"
+        )
+    more = len(small) + len(recoverable) + len(narrow) - len(lines)
     if more > 0:
         lines.append(f"  ... and {more} more")
     raise DisclosureError(
         f"{data.warehouse}: export refused, disclosure control fails on "
-        f"{len(small)} published count(s) below the threshold and {len(recoverable)} "
-        "recoverable suppressed cell(s):\n" + "\n".join(lines)
+        f"{len(small)} published count(s) below the threshold, {len(recoverable)} "
+        f"recoverable suppressed cell(s) and {len(narrow)} suppressed cell(s) that can be "
+        f"narrowed below the protection interval ({interval}):\n" + "\n".join(lines)
     )
 
 

@@ -204,7 +204,7 @@ def _sources_section(data: ExportData, day: date) -> str:
         f"{escape(str(run.get('finished_at') or ''))} (run {escape(str(run.get('run_id') or ''))}).</p>"
         f"<p>Basisjaar (nulmeting): {data.baseline_year}. Aantallen uit persoonsgegevens van de "
         f"gemeente onder {int(data.config['min_count'])} worden niet gepubliceerd, en ook geen "
-        "cijfers waaruit ze terug te rekenen zijn.</p>"
+        "cijfers waaruit ze terug te rekenen of nauw te benaderen zijn.</p>"
         "<h3>Lege cellen</h3><table><tr><th>Aanduiding</th><th>Betekenis</th></tr>"
         f"{reasons}</table>"
         "<h3>Invoerversies</h3><table><tr><th>Bron</th><th>Invoer</th><th>sha256</th>"

@@ -11,6 +11,7 @@ CREATE TABLE meta_config (
     baseline_year INTEGER NOT NULL,
     years INTEGER[] NOT NULL,
     min_count INTEGER NOT NULL,
+    protection_interval INTEGER,
     config_path VARCHAR,
     synthetic BOOLEAN NOT NULL
 );
