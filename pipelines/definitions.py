@@ -615,8 +615,9 @@ def published_warehouse(
         tables={
             **municipal_indicator_facts_table["raw"],
             "fact_indicator_restricted": protected_indicator_facts["restricted"][
-                RESTRICTED_COLUMNS
+                [*RESTRICTED_COLUMNS, "disclosure_kind"]
             ],
+            "disclosure_audit": protected_indicator_facts["audit"],
             "meta_check": pd.DataFrame(checks_rows),
         },
     )

@@ -104,6 +104,20 @@ CREATE TABLE raw.fact_indicator_restricted (
     value DOUBLE,
     numerator DOUBLE,
     denominator DOUBLE,
-    suppression_reason VARCHAR
+    suppression_reason VARCHAR,
+    disclosure_kind VARCHAR
 );
-COMMENT ON TABLE raw.fact_indicator_restricted IS 'BEPERKT: de onbeschermde waarden van cellen die de onthullingscontrole in fact_indicator heeft onderdrukt (kleine aantallen en secundaire onderdrukking). Nooit exporteren.';
+COMMENT ON TABLE raw.fact_indicator_restricted IS 'BEPERKT: de onbeschermde waarden van cellen die de onthullingscontrole in fact_indicator heeft onderdrukt, met de soort (disclosure_kind): primair (kleine aantallen), secundair (anders terug te rekenen of te nauw in te sluiten) of complement (het complement van een aandeel is klein). Gepubliceerd staat voor alle drie dezelfde reden: kleine aantallen. Nooit exporteren.';
+
+CREATE TABLE raw.disclosure_audit (
+    count_label VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    period_year INTEGER NOT NULL,
+    value DOUBLE,
+    lower DOUBLE,
+    upper DOUBLE,
+    width DOUBLE,
+    safe BOOLEAN NOT NULL,
+    disclosure_kind VARCHAR
+);
+COMMENT ON TABLE raw.disclosure_audit IS 'BEPERKT: de intervalcontrole per verborgen cel (aantal x gebied x jaar): de echte waarde en het kleinste en grootste getal dat een lezer uit alle gepubliceerde cellen, de optelrelaties (buurten -> wijk -> gemeente, leden -> eigen gebieden) en niet-negativiteit kan afleiden; safe = de breedte is minstens protection_interval. Zo ziet een beoordelaar waarom elke secundaire cel verborgen is.';
