@@ -9,6 +9,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output, asset, asset_check
 
 from checks.municipal import ACCEPTED_COLUMNS, municipal_suite, split_delivery
+from checks.quarantine import QUARANTINE_COLUMNS, public_quarantines
 from pipelines.assetkit import check_result, markdown_table
 from pipelines.resources import WijkmonitorSettings
 from sources.config import DELIVERY_SOURCES
@@ -184,7 +185,7 @@ def municipal_indicator_facts_table(
     for source, value in checked.items():
         splits = value["splits"]
         accepted = _concat([s.accepted for s in splits])
-        geo_q = pd.DataFrame(columns=["file", "line", "column", "reason"])
+        geo_q = pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
         if source in PLACEMENT_YEAR_COLUMN and accepted is not None:
             placement = place(
                 accepted,
@@ -204,7 +205,7 @@ def municipal_indicator_facts_table(
         contract_q = _concat([s.quarantine for s in splits])
         both = _concat([q for q in (contract_q, geo_q) if q is not None])
         quarantine[source] = (
-            both if both is not None else pd.DataFrame(columns=["file", "line", "column", "reason"])
+            both if both is not None else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
         )
         geo_per_file = geo_q["file"].astype(str).value_counts().to_dict() if len(geo_q) else {}
         for s in splits:
@@ -282,7 +283,10 @@ def municipal_indicator_facts_table(
     return Output(
         {
             "facts": df,
-            "quarantine": quarantine,
+            # For the published warehouse: without the delivered values.
+            "quarantine": public_quarantines(quarantine),
+            # With them: only for the restricted store.
+            "quarantine_values": quarantine,
             "raw": raw,
             "inputs": inputs,
             "warnings": [w for v in checked.values() for w in v.get("warnings", [])],

@@ -33,6 +33,7 @@ from dagster import (
 
 from checks.kaart import kaart_suites, split_kaart
 from checks.kerncijfers import kerncijfers_suite, split_kerncijfers
+from checks.quarantine import public_quarantines
 from pipelines.assetkit import check_result, is_synthetic, markdown_table
 from pipelines.assets_municipal import DELIVERY_ASSETS, municipal_indicator_facts_table
 from pipelines.assets_politie import (
@@ -585,19 +586,24 @@ def published_warehouse(
             ],
             **municipal_indicator_facts_table["raw"],
         },
-        quarantine={
-            "cbs_kerncijfers": pd.concat(quarantine_k, ignore_index=True)
-            if quarantine_k
-            else pd.DataFrame(),
-            "cbs_kaart": kq.assign(run_id=run_id)[["run_id", "file", "line", "area_code", "reason"]]
-            if len(kq)
-            else pd.DataFrame(),
-            "politie": politie_quarantine(politie, run_id),
-            **{
-                source: q.rename(columns={"column": "column_name"}).assign(run_id=run_id)
-                for source, q in municipal_indicator_facts_table["quarantine"].items()
-            },
-        },
+        # Never a delivered value in the published warehouse (checks.quarantine).
+        quarantine=public_quarantines(
+            {
+                "cbs_kerncijfers": pd.concat(quarantine_k, ignore_index=True)
+                if quarantine_k
+                else pd.DataFrame(),
+                "cbs_kaart": kq.assign(run_id=run_id)[
+                    ["run_id", "file", "line", "area_code", "reason"]
+                ]
+                if len(kq)
+                else pd.DataFrame(),
+                "politie": politie_quarantine(politie, run_id),
+                **{
+                    source: q.rename(columns={"column": "column_name"}).assign(run_id=run_id)
+                    for source, q in municipal_indicator_facts_table["quarantine"].items()
+                },
+            }
+        ),
     )
     target = config.paths.warehouse
     target.parent.mkdir(parents=True, exist_ok=True)

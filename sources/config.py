@@ -57,9 +57,21 @@ class CbsSettings:
     backoff_seconds: float = 2.0
 
 
+# The lowest `[disclosure] min_count` accepted: below it disclosure control is in effect off
+# (0 publishes every count), while the export's own check, using the same number, still passes.
+MIN_COUNT_FLOOR = 5
+
+
 @dataclass(frozen=True)
 class Disclosure:
     min_count: int = 10
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """How long municipal deliveries are kept: 0 keeps every delivery."""
+
+    retention_years: int = 0
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,7 @@ class Config:
     focus_areas: tuple[OwnArea, ...]
     targets: tuple[Target, ...]
     notify: Notify = Notify()
+    privacy: Privacy = Privacy()
 
     @property
     def gemeente_digits(self) -> str:
@@ -134,6 +147,10 @@ _TOP: _Spec = {
     "focus_areas": (list, "an array of tables ([[focus_areas]])", False),
     "targets": (list, "an array of tables ([[targets]])", False),
     "notify": (dict, "a table", False),
+    "privacy": (dict, "a table", False),
+}
+_PRIVACY: _Spec = {
+    "retention_years": (int, "a whole number of years (0: keep every delivery)", False),
 }
 _NOTIFY: _Spec = {
     "webhook_url": (str, "a URL (empty: off)", False),
@@ -258,6 +275,20 @@ def load_config(path: str | Path) -> Config:
         backoff_seconds=float(cbs_raw.get("backoff_seconds", CbsSettings.backoff_seconds)),
     )
     disc = _check_section(file, "disclosure", top.get("disclosure", {}), _DISCLOSURE)
+    min_count = disc.get("min_count", Disclosure.min_count)
+    if min_count < MIN_COUNT_FLOOR:
+        raise ConfigError(
+            f"{file}: 'disclosure.min_count' is {min_count}, but must be at least "
+            f"{MIN_COUNT_FLOOR}: counts of fewer persons than min_count are not published, and a "
+            f"lower threshold would publish counts small enough to point at persons"
+        )
+    privacy = _check_section(file, "privacy", top.get("privacy", {}), _PRIVACY)
+    retention = privacy.get("retention_years", Privacy.retention_years)
+    if retention < 0:
+        raise ConfigError(
+            f"{file}: 'privacy.retention_years' is {retention}, but must be 0 (keep every "
+            "delivery) or a positive number of years"
+        )
 
     programme = _own_area(file, "programme_area", top["programme_area"], base)
     focus = tuple(
@@ -288,9 +319,10 @@ def load_config(path: str | Path) -> Config:
             landing=_resolve(base, paths["landing"]), warehouse=_resolve(base, paths["warehouse"])
         ),
         cbs=cbs,
-        disclosure=Disclosure(min_count=disc.get("min_count", Disclosure.min_count)),
+        disclosure=Disclosure(min_count=min_count),
         programme_area=programme,
         focus_areas=focus,
         targets=tuple(targets),
         notify=notify,
+        privacy=Privacy(retention_years=retention),
     )
