@@ -14,6 +14,7 @@ from pipelines.assetkit import check_result, markdown_table
 from pipelines.resources import WijkmonitorSettings
 from sources.config import DELIVERY_SOURCES
 from sources.delivery import find_deliveries, read_delivery
+from sources.retention import RETAINED_SOURCES, apply_retention
 from transforms.geocode import PLACEMENT_YEAR_COLUMN, buurt_polygons, crosswalk_frame, place
 from transforms.indicators import combine_years
 from transforms.municipal import INDICATORS, MEASURES, municipal_indicator_facts
@@ -37,20 +38,30 @@ def delivery_assets(source: str):
         "file for the same period replaces an earlier one.",
     )
     def files(context: AssetExecutionContext, settings: WijkmonitorSettings):
-        folder = settings.load().paths.landing / source
+        config = settings.load()
+        folder = config.paths.landing / source
+        # Deliveries past [privacy] retention_years go first: their rows are not read again.
+        removed = (
+            apply_retention(folder, source, config.privacy.retention_years)
+            if source in RETAINED_SOURCES
+            else []
+        )
+        for message in removed:
+            context.log.warning(message)
         if not folder.is_dir():
             context.log.info(f"{folder}: no deliveries of {source}")
             return Output(
-                {"files": [], "superseded": [], "warnings": []},
+                {"files": [], "superseded": [], "warnings": removed},
                 metadata={"files": 0, "folder": str(folder)},
             )
         found = find_deliveries(folder, source)
-        warnings = [
+        unused = [
             f"{path}: not used ({why}); a {source} file is named {source}_<period>"
             for path, why in found.unrecognised
         ]
-        for w in warnings:
+        for w in unused:
             context.log.warning(w)
+        warnings = removed + unused
         read = [read_delivery(p, source) for p in found.current]  # unreadable: names the file
         rows = pd.DataFrame(
             [

@@ -56,8 +56,7 @@ def values(result: CheckedDelivery) -> dict[int, str | None]:
     """line -> the offending delivered value of every quarantined row (NA: none)."""
     q = result.quarantine
     return {
-        int(line): None if pd.isna(v) else v
-        for line, v in zip(q["line"], q["value"], strict=True)
+        int(line): None if pd.isna(v) else v for line, v in zip(q["line"], q["value"], strict=True)
     }
 
 
