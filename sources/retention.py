@@ -63,6 +63,15 @@ def expired(folder: Path, source: str, retention_years: int, today: date) -> lis
     return sorted(out, key=lambda r: r.path.name)
 
 
+def sources_past_retention(
+    landing: Path, retention_years: int, today: date | None = None
+) -> list[str]:
+    """The delivery sources with a file past retention (nothing removed): an incremental
+    build recomputes their assets, which remove the files, even when nothing else changed."""
+    today = today or date.today()
+    return [s for s in RETAINED_SOURCES if expired(landing / s, s, retention_years, today)]
+
+
 def apply_retention(
     folder: Path, source: str, retention_years: int, today: date | None = None
 ) -> list[str]:

@@ -22,6 +22,7 @@ import pytest
 
 from pipelines.cli import run_build
 from pipelines.validation import validate_delivery
+from pipelines.versions import ASSET_NAMES, cache_dir, plan_build
 from sources.config import load_config
 from tests.conftest import DEMO_LANDING, demo_workspace, write_demo_config
 from tests.deliveries import row, write_delivery
@@ -185,6 +186,22 @@ def test_deliveries_past_retention_are_removed_named_and_their_rows_gone(built):
         assert "KEPT1" in ids and "OLD1" not in ids
         clients = {c for (c,) in con.execute("SELECT client_id FROM raw.uitkeringen").fetchall()}
         assert "OLD0" not in clients
+
+
+def test_an_unchanged_landing_is_rebuilt_when_a_delivery_passes_retention(built):
+    # The build itself plans from the landing's versions: with nothing new it would not run
+    # the delivery assets, so a file that has just passed retention makes them run.
+    config = load_config(built["cfg"])
+    cache = cache_dir(config.paths.warehouse)
+    cached = {n for n in ASSET_NAMES if (cache / f"{n}.pickle").exists()}
+    now = plan_build(config, None, set(ASSET_NAMES), cached)
+    assert now.nothing_to_do, now.reason
+    # Next year the school year ending in KEEP_FROM (verzuim_<KEEP_FROM - 1>-<KEEP_FROM>) is
+    # past retention; every other delivery ends later.
+    next_year = plan_build(
+        config, None, set(ASSET_NAMES), cached, today=date(date.today().year + 1, 1, 1)
+    )
+    assert next_year.sources == ["verzuim_files"]
 
 
 @pytest.fixture(scope="module")
