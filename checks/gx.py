@@ -42,7 +42,8 @@ class SuiteOutcome:
         if self.success:
             return f"{self.suite}: all {len(self.outcomes)} expectations met"
         parts = [
-            f"{o.expectation}({o.column}) failed for {o.unexpected_count} rows, e.g. {o.sample[:3]}"
+            f"{o.expectation}({o.column}) failed for {o.unexpected_count} rows"
+            + (f", e.g. {o.sample[:3]}" if o.sample else "")
             + (f" in {', '.join(o.inputs)}" if o.inputs else "")
             for o in self.failed
         ]

@@ -1,9 +1,11 @@
 """The contracts of the municipality's own deliveries (sources.md section 4) and their GX suites.
 
 `split_delivery` turns a `DeliveryFile` (every cell text) into typed accepted rows and quarantined
-rows. Each quarantined row carries file, line, column and a Dutch reason; a reason never quotes a
-person's identifiers, address, coordinates or birth date (only codes, dates of events and counts
-are quoted). A row gets the first problem found, in the order the rules are listed per source.
+rows. Each quarantined row carries file, line, column, a Dutch reason and the offending value
+(`checks.quarantine`): the reason names the column and the rule, never a delivered value (a name
+typed in a code column would otherwise reach the published quarantine table); the value is kept
+apart, for the restricted store and the operator's `validate`. A row gets the first problem
+found, in the order the rules are listed per source.
 Unique keys are checked among the rows that pass every other rule, so that a row is not refused
 for repeating a key of a row that was refused itself.
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from checks.gx import SuiteOutcome, run_suite
+from checks.quarantine import QUARANTINE_COLUMNS, offending_values, problems
 from checks.report import ValidationReport
 from sources.delivery import (
     COLUMNS,
@@ -91,7 +94,6 @@ ACCEPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "pc6_buurt": ("file", "line", "period", "year", "postcode", "huisnummer", "buurt_code",
                   "wijk_code", "gemeente_code"),
 }  # fmt: skip
-QUARANTINE_COLUMNS = ("file", "line", "column", "reason")
 
 
 @dataclass
@@ -104,7 +106,7 @@ class CheckedDelivery:
     sha256: str
     rows_read: int
     accepted: pd.DataFrame  # ACCEPTED_COLUMNS[source]
-    quarantine: pd.DataFrame  # file (str), line (int), column (str or NA), reason (str, Dutch)
+    quarantine: pd.DataFrame  # QUARANTINE_COLUMNS: file, line, column, reason (Dutch), value
 
     @property
     def rows_accepted(self) -> int:
@@ -129,20 +131,16 @@ class _Rules:
     def ok(self) -> np.ndarray:
         return pd.isna(self.reason)
 
-    def flag(self, mask, column: str | None, message, *quoted: pd.Series) -> None:
-        """Give rows in `mask` (that have no reason yet) `message`: a text, a Series of texts,
-        or a template whose `{}` are filled with the `quoted` values of each row (built only for
-        the rows hit, which keeps a clean national file fast)."""
+    def flag(self, mask, column: str | None, message) -> None:
+        """Give rows in `mask` (that have no reason yet) `message`: a text or a Series of texts.
+
+        A message names the column and the rule, never the delivered value: `split_delivery`
+        takes the value of `column` apart."""
         hit = np.asarray(mask, dtype=bool) & self.ok
         if not hit.any():
             return
         if isinstance(message, pd.Series):
             self.reason[hit] = message.to_numpy(dtype=object)[hit]
-        elif quoted:
-            values = [q.to_numpy(dtype=object)[hit] for q in quoted]
-            self.reason[hit] = [
-                message.format(*map(_quote, vs)) for vs in zip(*values, strict=True)
-            ]
         else:
             self.reason[hit] = message
         self.column[hit] = column
@@ -154,11 +152,6 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
         return pd.Series(np.nan, index=frame.index, dtype="str")
     s = frame[column].astype("str").str.strip()
     return s.where(s != "")
-
-
-def _quote(value) -> str:
-    text = "" if pd.isna(value) else str(value)
-    return "'" + (text if len(text) <= 40 else text[:40] + "…") + "'"
 
 
 def _dates(s: pd.Series, formats: Sequence[str] = DATE_FORMATS) -> pd.Series:
@@ -296,16 +289,14 @@ def _has(typed: dict[str, pd.Series], *columns: str) -> np.ndarray:
 def _code(rules, values, column, allowed: Sequence[str], what: str) -> pd.Series:
     code = values[column].str.upper()
     bad = code.notna() & ~code.isin(allowed)
-    rules.flag(bad, column, f"onbekende {what} {{}}", code)
+    rules.flag(bad, column, f"onbekende {what} (niet in de codelijst)")
     return code
 
 
-def _date(rules, values, column, formats=DATE_FORMATS, quote=True) -> pd.Series:
+def _date(rules, values, column, formats=DATE_FORMATS) -> pd.Series:
     parsed = _dates(values[column], formats)
     bad = values[column].notna() & parsed.isna()
-    rules.flag(
-        bad, column, *(("ongeldige datum {}", values[column]) if quote else ("ongeldige datum",))
-    )
+    rules.flag(bad, column, f"ongeldige datum in {column}")
     return parsed
 
 
@@ -405,8 +396,7 @@ def _verzuim(d: DeliveryFile, frame: pd.DataFrame, rules: _Rules, gm: str) -> pd
         "x": _numbers(v["x"]),
         "y": _numbers(v["y"]),
     }
-    # A birth date is personal: its reason does not quote it.
-    t["geboortedatum"] = _date(rules, v, "geboortedatum", quote=False)
+    t["geboortedatum"] = _date(rules, v, "geboortedatum")
     t["meldingsdatum"] = _date(rules, v, "meldingsdatum")
     melding, born = t["meldingsdatum"], t["geboortedatum"]
     outside = ((melding < year_start) | (melding > year_end)).fillna(False)
@@ -427,13 +417,12 @@ def _verzuim(d: DeliveryFile, frame: pd.DataFrame, rules: _Rules, gm: str) -> pd
     age = (m_year - b_year - before_birthday.astype("int64")).to_numpy(dtype="int64")
     lo, hi = LEERPLICHT_AGE
     wrong_age = both & ((age < lo) | (age > hi))
-    if wrong_age.any():
-        message = pd.Series(np.full(len(age), None, dtype=object))
-        message[wrong_age] = [
-            f"leeftijd {a} jaar bij de melding: geen leerplichtige leeftijd ({lo}-{hi})"
-            for a in age[wrong_age]
-        ]
-        rules.flag(wrong_age, "geboortedatum", message)
+    # The age is the pupil's: the reason gives the rule, not the age.
+    rules.flag(
+        wrong_age,
+        "geboortedatum",
+        f"leeftijd bij de melding buiten de leerplichtige leeftijd ({lo}-{hi} jaar)",
+    )
     t["soort_verzuim"] = _code(rules, v, "soort_verzuim", SOORTEN_VERZUIM, "soort_verzuim")
     _address(rules, v, t)
     usable = _has(t, "postcode", "huisnummer") | _has(t, "x", "y")
@@ -460,11 +449,11 @@ def _leerplichtigen(d: DeliveryFile, frame: pd.DataFrame, rules: _Rules, gm: str
     _required(rules, v, COLUMNS["leerplichtigen"].required)
     code = _gebied_codes(v["gebied_code"], gm)
     bad = code.notna() & ~code.str.fullmatch(GEBIED_CODE)
-    rules.flag(bad, "gebied_code", "ongeldige gebiedscode {}", v["gebied_code"])
+    rules.flag(bad, "gebied_code", "ongeldige gebiedscode (geen buurt- of wijkcode)")
     other = code.notna() & (code.str.slice(2, 6) != gm)
-    rules.flag(other, "gebied_code", "gebied van een andere gemeente {}", code)
+    rules.flag(other, "gebied_code", "gebiedscode van een andere gemeente")
     aantal = _integers(v["aantal"])
-    rules.flag(v["aantal"].notna() & aantal.isna(), "aantal", "ongeldig aantal {}", v["aantal"])
+    rules.flag(v["aantal"].notna() & aantal.isna(), "aantal", "ongeldig aantal (geen geheel getal)")
     rules.flag((aantal < 0).fillna(False), "aantal", "negatief aantal")
     typed = pd.DataFrame(
         {
@@ -488,7 +477,7 @@ def _incidenten(d: DeliveryFile, frame: pd.DataFrame, rules: _Rules, gm: str) ->
     rules.flag(outside, "datum", f"datum buiten de maand {d.period}")
     categorie = v["categorie"].str.upper()
     bad = categorie.notna() & ~categorie.str.match(CATEGORIE)
-    rules.flag(bad, "categorie", "onbekende categorie {}", categorie)
+    rules.flag(bad, "categorie", "onbekende categorie (geen politiecode of overlastcategorie)")
     t: dict[str, pd.Series] = {
         "x": _numbers(v["x"]),
         "y": _numbers(v["y"]),
@@ -499,7 +488,7 @@ def _incidenten(d: DeliveryFile, frame: pd.DataFrame, rules: _Rules, gm: str) ->
     _coordinates(rules, v, t, ("lat", "lon"), LAT, LON, "buiten Nederland")
     buurtcode = _area_codes(v["buurtcode"], "BU", 8)
     bad = buurtcode.notna() & ~buurtcode.str.fullmatch(BUURT_CODE)
-    rules.flag(bad, "buurtcode", "ongeldige buurtcode {}", v["buurtcode"])
+    rules.flag(bad, "buurtcode", "ongeldige buurtcode (geen BU-code)")
     t["buurtcode"] = buurtcode
     usable = _has(t, "x", "y") | _has(t, "lat", "lon") | _has(t, "buurtcode")
     rules.flag(~usable, None, "geen coördinaten en geen buurtcode")
@@ -528,21 +517,17 @@ def _pc6_buurt(d: DeliveryFile, frame: pd.DataFrame, rules: _Rules, gm: str) -> 
     ):
         code = _area_codes(v[column], prefix, width)
         bad = code.notna() & ~code.str.fullmatch(pattern)
-        rules.flag(bad, column, f"ongeldige {what} {{}}", v[column])
+        rules.flag(bad, column, f"ongeldige {what} (geen {prefix}-code)")
         codes[column] = code
     rules.flag(
         (codes["buurt"].str.slice(2, 8) != codes["wijk"].str.slice(2)).to_numpy(dtype=bool),
-        "buurt",
-        "buurtcode {} ligt niet in wijk {}",
-        codes["buurt"],
-        codes["wijk"],
+        "buurt,wijk",
+        "buurtcode ligt niet in de wijkcode van de rij",
     )
     rules.flag(
         (codes["wijk"].str.slice(2, 6) != codes["gemeente"].str.slice(2)).to_numpy(dtype=bool),
-        "wijk",
-        "wijkcode {} ligt niet in gemeente {}",
-        codes["wijk"],
-        codes["gemeente"],
+        "wijk,gemeente",
+        "wijkcode ligt niet in de gemeentecode van de rij",
     )
     typed = pd.DataFrame(
         {
@@ -597,7 +582,9 @@ def split_delivery(delivery: DeliveryFile, gemeente: str) -> CheckedDelivery:
             "line": frame[LINE_COLUMN].to_numpy(dtype="int64")[bad],
             "column": pd.Series(rules.column[bad], dtype="str"),
             "reason": pd.Series(rules.reason[bad], dtype="str"),
-        }
+            "value": offending_values(frame, np.flatnonzero(bad), rules.column[bad]),
+        },
+        columns=list(QUARANTINE_COLUMNS),
     )
     checked = CheckedDelivery(
         source=source,
@@ -710,10 +697,15 @@ def municipal_suite(
     source: str, accepted: pd.DataFrame, where: list[str] | None = None
 ) -> SuiteOutcome:
     """Run the source's expectations on accepted rows; `where` labels each row's input (by
-    default the `file` column), so that a failure names the file."""
+    default the `file` column), so that a failure names the file.
+
+    Without GX's sample of unexpected values: they are delivered values (a person's number,
+    address, birth date), and a failed check's summary reaches the run record of the published
+    warehouse (meta_check, meta_run.failed_checks)."""
     if where is None and "file" in accepted.columns:
         where = [Path(f).name for f in accepted["file"]]
-    return run_suite(f"municipal_{source}", accepted, municipal_expectations(source), where)
+    outcome = run_suite(f"municipal_{source}", accepted, municipal_expectations(source), where)
+    return replace(outcome, outcomes=[replace(o, sample=[]) for o in outcome.outcomes])
 
 
 # --------------------------------------------------------------------------- CLI
@@ -722,7 +714,8 @@ def municipal_suite(
 def validate_delivery_file(path: Path | str, source: str, gemeente: str) -> ValidationReport:
     """`wijkmonitor validate --source <source> PATH`: the contract only (no GX, no geocoding).
 
-    Each quarantined row is one Problem whose `row` is the line number in the file."""
+    Each quarantined row is one Problem whose `row` is the line number in the file; it shows
+    the offending value too (the operator owns the file)."""
     path = Path(path)
     try:
         checked = split_delivery(read_delivery(path, source), gemeente)
@@ -733,13 +726,5 @@ def validate_delivery_file(path: Path | str, source: str, gemeente: str) -> Vali
         path,
         checked.rows_read,
         checked.rows_accepted,
-        (
-            (int(line), None if pd.isna(column) else str(column), str(reason))
-            for line, column, reason in zip(
-                checked.quarantine["line"],
-                checked.quarantine["column"],
-                checked.quarantine["reason"],
-                strict=True,
-            )
-        ),
+        problems(checked.quarantine),
     )

@@ -28,6 +28,9 @@ class Problem:
     column: str | None
     reason: str
     severity: Literal["rejected", "quarantined", "null", "warning"] = "quarantined"
+    # The offending delivered value, quoted: shown by `validate` to the operator who owns the
+    # file, never stored in the published warehouse (`checks.quarantine`).
+    value: str | None = None
 
 
 @dataclass
@@ -50,7 +53,11 @@ class ValidationReport:
             "rows_accepted": self.rows_accepted,
             "rows_quarantined": self.rows_quarantined,
             "problems": [
-                {k: v for k, v in asdict(p).items() if k in ("row", "column", "reason")}
+                {
+                    k: v
+                    for k, v in asdict(p).items()
+                    if k in ("row", "column", "reason") or (k == "value" and v is not None)
+                }
                 for p in self.problems
             ],
         }
@@ -62,11 +69,11 @@ class ValidationReport:
         path: object,
         rows_read: int,
         rows_accepted: int,
-        problems: Iterable[tuple[int | None, str | None, str]],
+        problems: Iterable[tuple],
     ) -> ValidationReport:
-        """An accepted input with its counts and one (row, column, reason) per quarantined
-        row; rows read = accepted + quarantined."""
-        found = [Problem(row, column, reason) for row, column, reason in problems]
+        """An accepted input with its counts and one (row, column, reason[, value]) per
+        quarantined row; rows read = accepted + quarantined."""
+        found = [Problem(*p[:3], value=p[3] if len(p) > 3 else None) for p in problems]
         return cls(
             source=source,
             path=str(path),

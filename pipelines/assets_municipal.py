@@ -9,10 +9,12 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output, asset, asset_check
 
 from checks.municipal import ACCEPTED_COLUMNS, municipal_suite, split_delivery
+from checks.quarantine import QUARANTINE_COLUMNS, public_quarantines
 from pipelines.assetkit import check_result, markdown_table
 from pipelines.resources import WijkmonitorSettings
 from sources.config import DELIVERY_SOURCES
 from sources.delivery import find_deliveries, read_delivery
+from sources.retention import RETAINED_SOURCES, apply_retention
 from transforms.geocode import PLACEMENT_YEAR_COLUMN, buurt_polygons, crosswalk_frame, place
 from transforms.indicators import combine_years
 from transforms.municipal import INDICATORS, MEASURES, municipal_indicator_facts
@@ -36,20 +38,30 @@ def delivery_assets(source: str):
         "file for the same period replaces an earlier one.",
     )
     def files(context: AssetExecutionContext, settings: WijkmonitorSettings):
-        folder = settings.load().paths.landing / source
+        config = settings.load()
+        folder = config.paths.landing / source
+        # Deliveries past [privacy] retention_years go first: their rows are not read again.
+        removed = (
+            apply_retention(folder, source, config.privacy.retention_years)
+            if source in RETAINED_SOURCES
+            else []
+        )
+        for message in removed:
+            context.log.warning(message)
         if not folder.is_dir():
             context.log.info(f"{folder}: no deliveries of {source}")
             return Output(
-                {"files": [], "superseded": [], "warnings": []},
+                {"files": [], "superseded": [], "warnings": removed},
                 metadata={"files": 0, "folder": str(folder)},
             )
         found = find_deliveries(folder, source)
-        warnings = [
+        unused = [
             f"{path}: not used ({why}); a {source} file is named {source}_<period>"
             for path, why in found.unrecognised
         ]
-        for w in warnings:
+        for w in unused:
             context.log.warning(w)
+        warnings = removed + unused
         read = [read_delivery(p, source) for p in found.current]  # unreadable: names the file
         rows = pd.DataFrame(
             [
@@ -184,7 +196,7 @@ def municipal_indicator_facts_table(
     for source, value in checked.items():
         splits = value["splits"]
         accepted = _concat([s.accepted for s in splits])
-        geo_q = pd.DataFrame(columns=["file", "line", "column", "reason"])
+        geo_q = pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
         if source in PLACEMENT_YEAR_COLUMN and accepted is not None:
             placement = place(
                 accepted,
@@ -204,7 +216,7 @@ def municipal_indicator_facts_table(
         contract_q = _concat([s.quarantine for s in splits])
         both = _concat([q for q in (contract_q, geo_q) if q is not None])
         quarantine[source] = (
-            both if both is not None else pd.DataFrame(columns=["file", "line", "column", "reason"])
+            both if both is not None else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
         )
         geo_per_file = geo_q["file"].astype(str).value_counts().to_dict() if len(geo_q) else {}
         for s in splits:
@@ -282,7 +294,10 @@ def municipal_indicator_facts_table(
     return Output(
         {
             "facts": df,
-            "quarantine": quarantine,
+            # For the published warehouse: without the delivered values.
+            "quarantine": public_quarantines(quarantine),
+            # With them: only for the restricted store.
+            "quarantine_values": quarantine,
             "raw": raw,
             "inputs": inputs,
             "warnings": [w for v in checked.values() for w in v.get("warnings", [])],

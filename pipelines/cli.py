@@ -368,7 +368,8 @@ def validate(
         )
         for p in report.problems[:50]:
             where = f"row {p.row}" if p.row is not None else "file"
-            out.print(f"  {where} {p.column or ''}: {p.reason}")
+            shown = f" (waarde {p.value})" if p.value is not None else ""
+            out.print(f"  {where} {p.column or ''}: {p.reason}{shown}", markup=False)
         if len(report.problems) > 50:
             out.print(f"  … and {len(report.problems) - 50} more (use --json)")
     raise typer.Exit(0 if report.status == "accepted" else 1)

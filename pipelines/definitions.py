@@ -33,6 +33,7 @@ from dagster import (
 
 from checks.kaart import kaart_suites, split_kaart
 from checks.kerncijfers import kerncijfers_suite, split_kerncijfers
+from checks.quarantine import public_quarantines
 from pipelines.assetkit import check_result, is_synthetic, markdown_table
 from pipelines.assets_municipal import DELIVERY_ASSETS, municipal_indicator_facts_table
 from pipelines.assets_politie import (
@@ -596,19 +597,24 @@ def published_warehouse(
             else pd.DataFrame(),
             "politie_codes": politie.crime_titles if politie is not None else pd.DataFrame(),
         },
-        quarantine={
-            "cbs_kerncijfers": pd.concat(quarantine_k, ignore_index=True)
-            if quarantine_k
-            else pd.DataFrame(),
-            "cbs_kaart": kq.assign(run_id=run_id)[["run_id", "file", "line", "area_code", "reason"]]
-            if len(kq)
-            else pd.DataFrame(),
-            "politie": politie_quarantine(politie, run_id),
-            **{
-                source: q.rename(columns={"column": "column_name"}).assign(run_id=run_id)
-                for source, q in municipal_indicator_facts_table["quarantine"].items()
-            },
-        },
+        # Never a delivered value in the published warehouse (checks.quarantine).
+        quarantine=public_quarantines(
+            {
+                "cbs_kerncijfers": pd.concat(quarantine_k, ignore_index=True)
+                if quarantine_k
+                else pd.DataFrame(),
+                "cbs_kaart": kq.assign(run_id=run_id)[
+                    ["run_id", "file", "line", "area_code", "reason"]
+                ]
+                if len(kq)
+                else pd.DataFrame(),
+                "politie": politie_quarantine(politie, run_id),
+                **{
+                    source: q.rename(columns={"column": "column_name"}).assign(run_id=run_id)
+                    for source, q in municipal_indicator_facts_table["quarantine"].items()
+                },
+            }
+        ),
     )
     restricted = RestrictedContent(
         run_id=run_id,
@@ -618,6 +624,9 @@ def published_warehouse(
                 [*RESTRICTED_COLUMNS, "disclosure_kind"]
             ],
             "disclosure_audit": protected_indicator_facts["audit"],
+            "quarantine_values": _quarantine_values(
+                municipal_indicator_facts_table.get("quarantine_values", {}), run_id
+            ),
             "meta_check": pd.DataFrame(checks_rows),
         },
     )
@@ -686,6 +695,16 @@ def published_warehouse(
             "changes": MetadataValue.json(summary["changes"]),
         },
     )
+
+
+def _quarantine_values(by_source: dict[str, pd.DataFrame], run_id: str) -> pd.DataFrame:
+    """The quarantined rows of every delivery with the offending value, for the restricted
+    store (the published quarantine tables name the column and the rule only)."""
+    frames = [q.assign(source=source, run_id=run_id) for source, q in by_source.items() if len(q)]
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    return out.assign(value=out["value"].astype("string")) if "value" in out else out
 
 
 def public_check_rows(rows: list[dict]) -> pd.DataFrame:

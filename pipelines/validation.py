@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from checks.municipal import split_delivery
+from checks.quarantine import problems
 from checks.report import ValidationReport
 from sources.config import Config
 from sources.delivery import find_deliveries, read_delivery
@@ -37,7 +38,9 @@ def _polygons(config: Config):
 
 def validate_delivery(path: Path, source: str, config: Config) -> ValidationReport:
     """The report `validate --json` prints: rows read = accepted + quarantined, one problem
-    per quarantined row (its line number in the file, the column and the reason)."""
+    per quarantined row (its line number in the file, the column, the reason and the
+    offending value: the operator owns the file, so may see it; the published quarantine
+    tables do not get it)."""
     try:
         checked = split_delivery(read_delivery(path, source), config.gemeente)
     except UnreadableInput as exc:
@@ -59,10 +62,7 @@ def validate_delivery(path: Path, source: str, config: Config) -> ValidationRepo
         path,
         checked.rows_read,
         accepted,
-        (
-            (int(q.line), None if pd.isna(q.column) else str(q.column), str(q.reason))
-            for q in quarantine.sort_values("line").itertuples(index=False)
-        ),
+        problems(quarantine),
     )
     assert report.rows_read == report.rows_accepted + report.rows_quarantined
     return report

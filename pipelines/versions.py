@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from sources.config import DELIVERY_SOURCES, Config, Paths
 from sources.http import FetchError
+from sources.retention import sources_past_retention
 from sources.statline import StatLineClient, latest_snapshot, saved_modified, snapshot_sha256
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -188,6 +190,7 @@ def plan_build(
     assets: set[str],
     cached: set[str],
     politie_client: StatLineClient | None = None,
+    today: date | None = None,
 ) -> BuildPlan:
     """Compare the inputs a build would use with those of the published warehouse.
 
@@ -195,7 +198,7 @@ def plan_build(
     `Modified` differs from the saved one (or that cannot be asked now) counts as changed,
     and the build itself fetches it or falls back to the saved reply. `cached`: asset names
     whose outputs are stored from an earlier run (what a partial build can reuse), out of
-    all `assets` of the graph."""
+    all `assets` of the graph. `today` (default: today) dates `[privacy] retention_years`."""
     landing = config.paths.landing / "cbs_kerncijfers"
     snapshots: dict[int, Path] = {}
     unsure: list[str] = []
@@ -232,6 +235,9 @@ def plan_build(
         return BuildPlan(None, why, versions, previous)
     if unsure:  # Kerncijfers tables only, so far
         changed.add(SOURCE_ASSETS["kerncijfers"])
+    # Deliveries past [privacy] retention_years: their source asset removes them.
+    expiring = sources_past_retention(config.paths.landing, config.privacy.retention_years, today)
+    changed |= {f"{source}_files" for source in expiring}
     if politie_unsure:
         changed.add(SOURCE_ASSETS["politie"])
         unsure.append(f"{politie_table} (police)")

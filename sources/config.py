@@ -73,12 +73,24 @@ class CbsSettings:
     backoff_seconds: float = 2.0
 
 
+# The lowest `[disclosure] min_count` accepted: below it disclosure control is in effect off
+# (0 publishes every count), while the export's own check, using the same number, still passes.
+MIN_COUNT_FLOOR = 5
+
+
 @dataclass(frozen=True)
 class Disclosure:
     min_count: int = 10
     # The narrowest range a hidden count may be pinned down to from what is published
     # (interval audit); None in the file: min_count.
     protection_interval: int = 10
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """How long municipal deliveries are kept: 0 keeps every delivery."""
+
+    retention_years: int = 0
 
 
 @dataclass(frozen=True)
@@ -124,6 +136,7 @@ class Config:
     focus_areas: tuple[OwnArea, ...]
     targets: tuple[Target, ...]
     notify: Notify = Notify()
+    privacy: Privacy = Privacy()
 
     @property
     def gemeente_digits(self) -> str:
@@ -153,6 +166,10 @@ _TOP: _Spec = {
     "focus_areas": (list, "an array of tables ([[focus_areas]])", False),
     "targets": (list, "an array of tables ([[targets]])", False),
     "notify": (dict, "a table", False),
+    "privacy": (dict, "a table", False),
+}
+_PRIVACY: _Spec = {
+    "retention_years": (int, "a whole number of years (0: keep every delivery)", False),
 }
 _NOTIFY: _Spec = {
     "webhook_url": (str, "a URL (empty: off)", False),
@@ -320,6 +337,20 @@ def load_config(path: str | Path) -> Config:
         backoff_seconds=float(cbs_raw.get("backoff_seconds", CbsSettings.backoff_seconds)),
     )
     disc = _check_section(file, "disclosure", top.get("disclosure", {}), _DISCLOSURE)
+    min_count = disc.get("min_count", Disclosure.min_count)
+    if min_count < MIN_COUNT_FLOOR:
+        raise ConfigError(
+            f"{file}: 'disclosure.min_count' is {min_count}, but must be at least "
+            f"{MIN_COUNT_FLOOR}: counts of fewer persons than min_count are not published, and a "
+            f"lower threshold would publish counts small enough to point at persons"
+        )
+    privacy = _check_section(file, "privacy", top.get("privacy", {}), _PRIVACY)
+    retention = privacy.get("retention_years", Privacy.retention_years)
+    if retention < 0:
+        raise ConfigError(
+            f"{file}: 'privacy.retention_years' is {retention}, but must be 0 (keep every "
+            "delivery) or a positive number of years"
+        )
 
     programme = _own_area(file, "programme_area", top["programme_area"], base)
     focus = tuple(
@@ -353,4 +384,5 @@ def load_config(path: str | Path) -> Config:
         focus_areas=focus,
         targets=tuple(targets),
         notify=notify,
+        privacy=Privacy(retention_years=retention),
     )

@@ -111,3 +111,30 @@ def test_missing_file_and_bad_toml(tmp_path):
         load_config(tmp_path / "nope.toml")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(write(tmp_path, "gemeente = "))
+
+
+@pytest.mark.parametrize("value", [0, -5, 4])
+def test_a_min_count_below_5_is_refused(tmp_path, value):
+    # 0 would publish every count (disclosure control off) while the export's own check,
+    # with the same number, still passes: the config itself refuses it.
+    p = write(tmp_path, MINIMAL + f"[disclosure]\nmin_count = {value}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    message = str(err.value)
+    assert message.startswith(str(p))
+    assert f"'disclosure.min_count' is {value}, but must be at least 5" in message
+
+
+def test_min_count_5_is_the_lowest_accepted_and_10_the_default(tmp_path):
+    assert load_config(write(tmp_path, MINIMAL)).disclosure.min_count == 10
+    p = write(tmp_path, MINIMAL + "[disclosure]\nmin_count = 5\n")
+    assert load_config(p).disclosure.min_count == 5
+
+
+def test_retention_is_off_by_default_and_never_negative(tmp_path):
+    assert load_config(write(tmp_path, MINIMAL)).privacy.retention_years == 0
+    p = write(tmp_path, MINIMAL + "[privacy]\nretention_years = 7\n")
+    assert load_config(p).privacy.retention_years == 7
+    p = write(tmp_path, MINIMAL + "[privacy]\nretention_years = -1\n")
+    with pytest.raises(ConfigError, match=r"'privacy\.retention_years' is -1"):
+        load_config(p)

@@ -309,10 +309,13 @@ def test_nothing_to_place_and_the_quarantine_holds_no_person_data(polygons):
     )
     p = place(r, year_column="year", polygons=polygons, crosswalk=crosswalk(), gemeente=GM)
     q = p.quarantine
-    assert list(q.columns) == ["file", "line", "column", "reason"]
+    assert list(q.columns) == ["file", "line", "column", "reason", "value"]
     assert q["line"].tolist() == [2, 3, 4]
     assert q["reason"].tolist() == [REASON_NOTHING, REASON_NOTHING, REASON_ADDRESS_OUTSIDE]
     assert q["column"].isna().tolist() == [True, True, False]
+    # the address is kept apart, for the restricted store only; the reason does not quote it
+    assert q["value"].isna().tolist() == [True, True, False]
+    assert q["value"].iloc[2] == "2511CV, 1"
     assert q["file"].tolist() == ["uitkeringen_2023-12.csv"] * 3
     assert len(p.placed) == 0
 
@@ -330,6 +333,7 @@ def test_without_boundaries_points_are_quarantined_and_an_empty_input_is_fine(po
         ["x,y", REASON_NO_BOUNDARIES],
         ["lat,lon", REASON_NO_BOUNDARIES],
     ]
+    assert p.quarantine["value"].tolist() == ["100050.0, 400050.0", "52.1551744, 5.38720621"]
     empty = place(r.iloc[0:0], year_column="year", polygons=polygons, crosswalk=None, gemeente=GM)
     assert (len(empty.placed), len(empty.quarantine)) == (0, 0)
     assert "buurt_code" in empty.placed.columns

@@ -19,6 +19,7 @@ from checks.municipal import (
     split_delivery,
     validate_delivery_file,
 )
+from checks.quarantine import public_quarantine
 from sources.delivery import read_delivery
 from tests.deliveries import HEADERS, row, rows, write_csv, write_delivery, write_xlsx
 
@@ -37,7 +38,7 @@ def checked(
     path = write_delivery(tmp_path, name or NAMES[source], source, records, **kwargs)
     result = split_delivery(read_delivery(path, source), "GM1916")
     assert result.rows_read == result.rows_accepted + result.rows_quarantined
-    assert list(result.quarantine.columns) == ["file", "line", "column", "reason"]
+    assert list(result.quarantine.columns) == ["file", "line", "column", "reason", "value"]
     assert set(result.quarantine["file"]) <= {str(path)}
     return result
 
@@ -48,6 +49,14 @@ def reasons(result: CheckedDelivery) -> dict[int, tuple[str | None, str]]:
     return {
         int(line): (None if pd.isna(col) else col, reason)
         for line, col, reason in zip(q["line"], q["column"], q["reason"], strict=True)
+    }
+
+
+def values(result: CheckedDelivery) -> dict[int, str | None]:
+    """line -> the offending delivered value of every quarantined row (NA: none)."""
+    q = result.quarantine
+    return {
+        int(line): None if pd.isna(v) else v for line, v in zip(q["line"], q["value"], strict=True)
     }
 
 
@@ -121,9 +130,9 @@ def test_uitkeringen_each_quarantine_reason(tmp_path):
     # 17 rows on lines 2..18; every one breaks one rule
     assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (17, 0, 17)
     assert reasons(result) == {
-        2: ("regeling", "onbekende regeling 'XX'"),
+        2: ("regeling", "onbekende regeling (niet in de codelijst)"),
         3: ("einddatum", "einddatum voor ingangsdatum"),
-        4: ("ingangsdatum", "ongeldige datum '31-02-2023'"),
+        4: ("ingangsdatum", "ongeldige datum in ingangsdatum"),
         5: ("geboortejaar", "geboortejaar in de toekomst"),
         6: ("geboortejaar", "geboortejaar voor 1900"),
         7: ("ingangsdatum", "ingangsdatum na de peildatum"),
@@ -139,10 +148,21 @@ def test_uitkeringen_each_quarantine_reason(tmp_path):
         13: ("x", "ongeldige coördinaat (x)"),
         14: ("x", "coördinaat x buiten het bereik van RD New"),
         15: ("client_id", "verplicht veld 'client_id' is leeg"),
-        16: ("reden_einde", "onbekende reden_einde 'PENSIOEN'"),
+        16: ("reden_einde", "onbekende reden_einde (niet in de codelijst)"),
         17: ("geboortejaar", "ongeldig geboortejaar"),
-        18: ("ingangsdatum", "ongeldige datum '2021/03/01'"),
+        18: ("ingangsdatum", "ongeldige datum in ingangsdatum"),
     }
+    # the offending cell as delivered (for the restricted store), apart from the reason
+    v = values(result)
+    assert (v[2], v[4], v[9], v[10], v[13], v[16], v[18]) == (
+        "xx",
+        "31-02-2023",
+        None,
+        "0262AB",
+        "84123;5",
+        "PENSIOEN",
+        "2021/03/01",
+    )
 
 
 def test_uitkeringen_duplicate_key_names_the_first_line(tmp_path):
@@ -178,13 +198,17 @@ def test_quarantine_never_quotes_person_identifiers_or_addresses(tmp_path):
         row("uitkeringen", client_id="GEHEIM-1", postcode="9999 XX1", huisnummer="77b"),
         row("uitkeringen", client_id="GEHEIM-2", huisnummer="77777777777777777777"),
         row("uitkeringen", client_id="GEHEIM-3", x="abc", y="1"),
-        row("uitkeringen", client_id="GEHEIM-3", regeling="??"),
+        row("uitkeringen", client_id="GEHEIM-3", regeling="JAN JANSEN BSN 123456782"),
     ]
     result = checked(tmp_path, "uitkeringen", records)
     assert result.rows_quarantined == 4
-    text = " ".join(result.quarantine.astype(str).to_numpy().ravel())
-    for secret in ("GEHEIM", "9999", "XX1", "77", "abc"):
+    published = public_quarantine(result.quarantine)
+    assert "value" not in published.columns
+    text = " ".join(published.astype(str).to_numpy().ravel())
+    for secret in ("GEHEIM", "9999", "XX1", "77", "abc", "JANSEN", "123456782"):
         assert secret not in text
+    # the value itself is kept apart, whole, for the restricted store
+    assert values(result)[5] == "JAN JANSEN BSN 123456782"
 
 
 def test_wrong_field_count_in_the_middle_and_a_file_with_no_good_row(tmp_path):
@@ -249,14 +273,14 @@ def test_verzuim_reasons_and_age_bounds(tmp_path):
     result = checked(tmp_path, "verzuim", records)
     # lines 2..11. M02 on line 2 is quarantined (date outside the school year), so its repeat
     # on line 9 is no duplicate of an accepted row: accepted are lines 4, 9 and 10.
+    age = "leeftijd bij de melding buiten de leerplichtige leeftijd (5-22 jaar)"
     assert reasons(result) == {
         2: ("meldingsdatum", "meldingsdatum buiten het schooljaar 2022-2023"),
-        3: ("geboortedatum", "leeftijd 3 jaar bij de melding: geen leerplichtige leeftijd (5-22)"),
-        5: ("geboortedatum", "leeftijd 23 jaar bij de melding: geen leerplichtige leeftijd (5-22)"),
-        6: ("soort_verzuim", "onbekende soort_verzuim 'SPIJBELEN'"),
+        3: ("geboortedatum", age),
+        5: ("geboortedatum", age),
+        6: ("soort_verzuim", "onbekende soort_verzuim (niet in de codelijst)"),
         7: ("geboortedatum", "geboortedatum na de meldingsdatum"),
-        # a birth date is personal: not quoted
-        8: ("geboortedatum", "ongeldige datum"),
+        8: ("geboortedatum", "ongeldige datum in geboortedatum"),
         11: ("leerling_id", "verplicht veld 'leerling_id' is leeg"),
     }
     assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (10, 3, 7)
@@ -294,12 +318,20 @@ def test_leerplichtigen_codes_counts_and_other_gemeente(tmp_path):
     ]
     result = checked(tmp_path, "leerplichtigen", records)
     assert reasons(result) == {
-        5: ("gebied_code", "gebied van een andere gemeente 'BU05180101'"),
-        6: ("gebied_code", "ongeldige gebiedscode 'XY12'"),
+        5: ("gebied_code", "gebiedscode van een andere gemeente"),
+        6: ("gebied_code", "ongeldige gebiedscode (geen buurt- of wijkcode)"),
         7: ("aantal", "negatief aantal"),
-        8: ("aantal", "ongeldig aantal '12,5'"),
+        8: ("aantal", "ongeldig aantal (geen geheel getal)"),
         9: ("gebied_code", "dubbele gebied_code (ook op regel 2)"),
-        10: ("gebied_code", "ongeldige gebiedscode 'GM1916'"),
+        10: ("gebied_code", "ongeldige gebiedscode (geen buurt- of wijkcode)"),
+    }
+    assert values(result) == {
+        5: "BU05180101",
+        6: "XY12",
+        7: "-5",
+        8: "12,5",
+        9: "BU19160201",
+        10: "GM1916",
     }
     assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (9, 3, 6)
     a = result.accepted
@@ -345,17 +377,19 @@ def test_incidenten_reasons_and_types(tmp_path):
         row("incidenten", incident_id="I12", datum="2023-05-14 25:00"),
     ]
     result = checked(tmp_path, "incidenten", records)
+    unknown = "onbekende categorie (geen politiecode of overlastcategorie)"
     assert reasons(result) == {
         6: ("datum", "datum buiten de maand 2023-05"),
-        7: ("categorie", "onbekende categorie 'FIETSDIEFSTAL'"),
-        8: ("categorie", "onbekende categorie '0.0.0'"),
+        7: ("categorie", unknown),
+        8: ("categorie", unknown),
         9: (None, "geen coördinaten en geen buurtcode"),
         # a prefixed code is not padded: BU + 4 characters is no buurt code
-        10: ("buurtcode", "ongeldige buurtcode 'BU1916'"),
+        10: ("buurtcode", "ongeldige buurtcode (geen BU-code)"),
         11: ("lat", "coördinaat lat buiten Nederland"),
         12: ("incident_id", "dubbele incident_id (ook op regel 3)"),
-        13: ("datum", "ongeldige datum '2023-05-14 25:00'"),
+        13: ("datum", "ongeldige datum in datum"),
     }
+    assert (values(result)[7], values(result)[13]) == ("fietsdiefstal", "2023-05-14 25:00")
     assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (12, 4, 8)
     a = result.accepted
     assert list(a["datum"]) == [
@@ -420,13 +454,19 @@ def test_pc6_bad_rows(tmp_path):
     result = split_delivery(read_delivery(path, "pc6_buurt"), "GM1916")
     assert reasons(result) == {
         3: (None, "dubbele combinatie postcode en huisnummer (ook op regel 2)"),
-        4: ("buurt", "buurtcode 'BU19160201' ligt niet in wijk 'WK000363'"),
-        5: ("wijk", "wijkcode 'WK191602' ligt niet in gemeente 'GM0363'"),
-        6: ("buurt", "ongeldige buurtcode 'ABC'"),
+        4: ("buurt,wijk", "buurtcode ligt niet in de wijkcode van de rij"),
+        5: ("wijk,gemeente", "wijkcode ligt niet in de gemeentecode van de rij"),
+        6: ("buurt", "ongeldige buurtcode (geen BU-code)"),
         7: ("pc6", "ongeldige postcode"),
         8: ("huisnummer", "ongeldig huisnummer: geen positief geheel getal"),
     }
     assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (7, 1, 6)
+    # as delivered: the codes before padding
+    assert (values(result)[4], values(result)[5], values(result)[6]) == (
+        "19160201, 363",
+        "191602, 363",
+        "ABC",
+    )
 
 
 # --------------------------------------------------------------------------- size
@@ -518,7 +558,15 @@ def test_validate_reports_quarantined_rows_by_line(tmp_path):
         "rows_read": 2,
         "rows_accepted": 1,
         "rows_quarantined": 1,
-        "problems": [{"row": 3, "column": "regeling", "reason": "onbekende regeling 'XX'"}],
+        # the operator owns the file: validate shows the value, apart from the reason
+        "problems": [
+            {
+                "row": 3,
+                "column": "regeling",
+                "reason": "onbekende regeling (niet in de codelijst)",
+                "value": "'XX'",
+            }
+        ],
     }
 
 

@@ -16,7 +16,8 @@ reason. A row is placed by the first of these it carries:
    year list it as a buurt of the gemeente.
 
 Per call: len(rows) == len(placed) + len(quarantine). Quarantine rows carry file, line, the
-column(s) concerned and the reason, never the person's address or coordinates.
+column(s) concerned, the reason (never the person's address or coordinates) and, apart, the
+offending value (`checks.quarantine`: not for the published warehouse).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+from checks.quarantine import QUARANTINE_COLUMNS, offending_values
 
 RD_NEW = "EPSG:28992"
 WGS84 = "EPSG:4326"
@@ -52,7 +55,6 @@ REASON_NOTHING = "geen adres en geen coördinaten"
 # An RD New x lies between about 0 and 300 000 m; a value below 360 is a WGS84 degree.
 RD_X_MIN = 360.0
 
-QUARANTINE_COLUMNS = ["file", "line", "column", "reason"]
 # The sources whose rows are placed in buurten, and the column whose year chooses the
 # boundaries and the crosswalk they are placed with.
 PLACEMENT_YEAR_COLUMN = {
@@ -67,7 +69,7 @@ CROSSWALK_COLUMNS = ["year", "postcode", "huisnummer", "buurt_code", "wijk_code"
 @dataclass
 class Placement:
     placed: pd.DataFrame  # the input rows + buurt_code, wijk_code, geo_year, placed_by
-    quarantine: pd.DataFrame  # file, line, column, reason
+    quarantine: pd.DataFrame  # checks.quarantine.QUARANTINE_COLUMNS
 
     @property
     def rows_placed(self) -> int:
@@ -281,7 +283,9 @@ class _State:
                 "line": rows["line"].iloc[bad].astype("int64").to_numpy(),
                 "column": pd.array(self.column[bad], dtype="string"),
                 "reason": pd.array(self.reason[bad], dtype="string"),
-            }
+                "value": offending_values(rows, bad, self.column[bad]).to_numpy(dtype=object),
+            },
+            columns=list(QUARANTINE_COLUMNS),
         )
         return Placement(placed=placed, quarantine=quarantine)
 

@@ -55,6 +55,30 @@ LEVEL_TEXT = {
 }
 
 
+# A text cell starting with one of these is read as a formula by Excel (and LibreOffice,
+# Google Sheets) when a CSV or workbook is opened (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_text(value):
+    """`value` as a spreadsheet shows it but can never run: a text starting like a formula
+    gets a leading `'` (OWASP's CSV-injection rule). Anything not text (a number, a negative
+    one too, a date, NA) is returned as it is. Every CSV and workbook writer goes through this."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def inert_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """`inert_text` on every text column of `frame` (numeric columns untouched)."""
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
+            out[col] = s.map(inert_text, na_action="ignore")
+    return out
+
+
 class DisclosureError(RuntimeError):
     """What would be exported breaks the disclosure rules; nothing was written."""
 
@@ -304,15 +328,17 @@ _BOOLEAN_COLUMNS = ("suppressed", "is_estimate", "partial", "synthetic")
 
 def write_csv(data: ExportData, out_dir: Path, stem: str) -> list[Path]:
     """The long `indicators` view twice: for Dutch Excel (`;`, decimal comma, UTF-8 with BOM,
-    Dutch headers, ja/nee) and plain (`,`, decimal point, the view's own column names)."""
-    dutch = data.long.copy()
+    Dutch headers, ja/nee) and plain (`,`, decimal point, the view's own column names).
+
+    Text that would start a formula (an area name from StatLine or the config) is made inert."""
+    dutch = inert_frame(data.long)
     for col in _BOOLEAN_COLUMNS:
         dutch[col] = dutch[col].map({True: "ja", False: "nee"})
     dutch = dutch.rename(columns=DUTCH_COLUMNS)
     nl = out_dir / f"indicatoren_{stem}.csv"
     dutch.to_csv(nl, sep=";", decimal=",", index=False, encoding="utf-8-sig")
     en = out_dir / f"indicatoren_{stem}_en.csv"
-    data.long.to_csv(en, sep=",", decimal=".", index=False, encoding="utf-8")
+    inert_frame(data.long).to_csv(en, sep=",", decimal=".", index=False, encoding="utf-8")
     return [nl, en]
 
 

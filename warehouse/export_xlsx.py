@@ -25,6 +25,7 @@ from warehouse.export import (
     THEME_TITLES,
     ExportData,
     attribution,
+    inert_text,
     number_format,
 )
 
@@ -290,6 +291,18 @@ def _sources(wb: Workbook, data: ExportData, day: date) -> None:
     ws.freeze_panes = ws.cell(HEADER_ROW, 1)
 
 
+def _make_inert(wb: Workbook) -> None:
+    """No text cell can run: openpyxl stores a text starting with `=` as a formula, and Excel
+    runs `+`, `-`, `@` too. The workbook writes no formulas of its own, so every text cell goes
+    through `inert_text` (the CSV's rule) and is stored as text."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = inert_text(cell.value)
+                    cell.data_type = "s"
+
+
 def write_workbook(data: ExportData, path: Path, day: date) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
@@ -297,6 +310,7 @@ def write_workbook(data: ExportData, path: Path, day: date) -> Path:
         _theme_sheet(wb, data, theme)
     _definitions(wb, data)
     _sources(wb, data, day)
+    _make_inert(wb)
     wb.properties.title = f"Indicatoren {data.gemeente_name}"
     if data.synthetic:
         wb.properties.keywords = "synthetisch; demodata"
