@@ -128,6 +128,33 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def manifest_entry(name: str, channel: str, url: str, body: bytes) -> dict[str, str]:
+    """One saved reply in a manifest: file, the channel and URL it came from, its sha256."""
+    return {"file": name, "channel": channel, "url": url, "sha256": sha256_bytes(body)}
+
+
+def write_manifest(
+    folder: Path,
+    table_id: str,
+    api_root: str,
+    fetched_at: str,
+    files: list[dict[str, str]],
+    synthetic: bool = False,
+) -> None:
+    """`manifest.json` of a snapshot, written last (its presence marks the folder complete)."""
+    manifest = {
+        "table_id": table_id,
+        "base_url": api_root,
+        "feed_url": feed_root(api_root),
+        "fetched_at": fetched_at,
+        "synthetic": synthetic,
+        "files": files,
+    }
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+
+
 @dataclass
 class StatLineClient:
     """Fetches StatLine tables with paging and retries, saving every reply as received.
