@@ -632,7 +632,7 @@ def resolve_table(
         raise IncompleteFetch(
             f"{table_id}: CBS has version {modified} ({have}), but it could not be fetched "
             f"whole, so nothing of it was saved and the build stops: {exc}"
-        ) from exc
+        ) from None  # the message carries the cause; a chain would hide it behind its root
     return Resolved(table_id, snapshot, fetched=True, warning=_joined(notes))
 
 

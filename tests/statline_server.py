@@ -20,12 +20,14 @@ for that page, retries included: `cut` (the body cut in half, an honest Content-
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 API_ROOT = "/ODataApi/odata"
@@ -68,14 +70,31 @@ class FakeStatLine:
     refuse_status: int = 500
     requests: list[str] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)  # path -> body, served as is
+    _memo: dict[tuple, tuple[list[dict], int, list[dict]]] = field(default_factory=dict, repr=False)
 
     def predicate(self, flt: str) -> Callable[[dict], bool]:
         """The row filter of a `$filter` (subclasses understand more)."""
         return lambda row: _matches(row, flt)
 
     def selected(self, table_id: str, entity_set: str, params: dict[str, str]) -> list[dict]:
-        """The rows a request asks for, after `$filter` and `$select`."""
+        """The rows a request asks for, after `$filter` and `$select` (remembered per query
+        while the table's row list is the same and as long, so paging a large set does not
+        filter it again for every page)."""
         rows = self.tables[table_id][entity_set]
+        key = (
+            table_id,
+            entity_set,
+            self.honour_filter,
+            params.get("$filter"),
+            params.get("$select"),
+        )
+        source, n, selected = self._memo.get(key, (None, 0, []))
+        if source is not rows or n != len(rows):
+            selected = self._select(rows, params)
+            self._memo[key] = (rows, len(rows), selected)
+        return selected
+
+    def _select(self, rows: list[dict], params: dict[str, str]) -> list[dict]:
         flt = params.get("$filter") if self.honour_filter else None
         if flt:
             keep = self.predicate(flt)
@@ -190,3 +209,14 @@ class StatLineServer:
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def record_as_received(page: Path) -> None:
+    """Record the current bytes of a saved reply in its snapshot's manifest, as if CBS had
+    served it so: for a test that plants a bad figure in a saved reply (without this, the
+    reader refuses the edited file as not the reply received)."""
+    manifest_path = page.parent / "manifest.json"
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    entry = next(f for f in manifest["files"] if f["file"] == page.name)
+    entry["sha256"] = hashlib.sha256(page.read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
