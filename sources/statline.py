@@ -592,39 +592,53 @@ def resolve_table(
     now: datetime | None = None,
 ) -> Resolved:
     """The snapshot to build from: only an intact one (`verify_snapshot`); a newer one that is
-    not what was received is refused with a warning, and the newest intact one is used.
+    not what was received is refused with a warning naming the file.
 
-    Offline (no client): that newest intact snapshot; none at all -> `snapshot` None; only
+    Offline (no client): the newest intact snapshot; none at all -> `snapshot` None; only
     refused ones -> SnapshotIntegrityError naming the file. Online: ask CBS for
-    `TableInfos.Modified` and fetch the table only when it differs from the saved snapshot's.
-    When CBS cannot be asked (the version check fails after its retries), fall back to the
-    saved snapshot with a warning (FetchError when there is none). When CBS answers but the
-    new version cannot be fetched whole, IncompleteFetch: the build stops rather than publish
-    figures CBS has already replaced."""
+    `TableInfos.Modified` and fetch the table when it differs from the saved snapshot's (or
+    when a saved snapshot was refused, so that the newest one is intact again). When CBS
+    cannot be asked (the version check fails after its retries), fall back to the newest
+    intact snapshot with a warning (FetchError when nothing was ever saved). When CBS answers
+    but the table cannot be fetched whole, IncompleteFetch: the build stops rather than
+    publish figures CBS has already replaced."""
     saved, refused = usable_snapshot(landing_dir, table_id)
-    notes = [
-        f"saved reply {exc.path} of {table_id} refused: {exc.problem}"
-        + (f"; used the older saved reply of {saved.name}" if saved is not None else "")
-        for exc in refused
-    ]
+
+    def notes(outcome: str) -> str | None:
+        found = [f"saved reply {e.path} of {table_id} refused: {e.problem}" for e in refused]
+        return "; ".join(f"{n}; {outcome}" for n in found) or None
+
+    def no_intact_snapshot(extra: str = "") -> SnapshotIntegrityError:
+        newest = refused[0]
+        return SnapshotIntegrityError(
+            newest.path, f"{newest.problem}; no intact older snapshot of {table_id}{extra}"
+        )
+
+    fallback = f"used the older saved reply of {saved.name}" if saved is not None else ""
     if client is None:
         if saved is None and refused:
-            newest = refused[0]
-            raise SnapshotIntegrityError(
-                newest.path, f"{newest.problem}; no intact older snapshot of {table_id}"
-            )
-        return Resolved(table_id, saved, fetched=False, warning=_joined(notes))
+            raise no_intact_snapshot()
+        return Resolved(table_id, saved, fetched=False, warning=notes(fallback))
     try:
         modified = client.table_modified(table_id)
     except FetchError as exc:
         if saved is None:
+            if refused:
+                raise no_intact_snapshot(f", and CBS not reachable ({exc})") from None
             raise
-        notes.append(
+        unreachable = (
             f"CBS not reachable for {table_id} ({exc}); used the saved reply of {saved.name}"
         )
-        return Resolved(table_id, saved, fetched=False, warning=_joined(notes))
-    if saved is not None and modified is not None and modified == saved_modified(saved):
-        return Resolved(table_id, saved, fetched=False, warning=_joined(notes))
+        return Resolved(
+            table_id, saved, fetched=False, warning=_joined(notes(fallback), unreachable)
+        )
+    if (
+        saved is not None
+        and not refused
+        and modified is not None
+        and modified == saved_modified(saved)
+    ):
+        return Resolved(table_id, saved, fetched=False)
     try:
         snapshot = client.fetch_table(table_id, queries, landing_dir, now)
     except FetchError as exc:
@@ -633,8 +647,8 @@ def resolve_table(
             f"{table_id}: CBS has version {modified} ({have}), but it could not be fetched "
             f"whole, so nothing of it was saved and the build stops: {exc}"
         ) from None  # the message carries the cause; a chain would hide it behind its root
-    return Resolved(table_id, snapshot, fetched=True, warning=_joined(notes))
+    return Resolved(table_id, snapshot, fetched=True, warning=notes("fetched the table again"))
 
 
-def _joined(notes: list[str]) -> str | None:
-    return "; ".join(notes) if notes else None
+def _joined(*notes: str | None) -> str | None:
+    return "; ".join(n for n in notes if n) or None

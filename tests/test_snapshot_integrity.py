@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -17,12 +18,16 @@ from pipelines.cli import _failure_messages, run_build
 from sources.politie import read_politie
 from sources.statline import (
     SnapshotIntegrityError,
+    StatLineClient,
     kerncijfers_queries,
     read_saved_table,
     read_single_reply,
     resolve_table,
+    saved_modified,
 )
 from tests.conftest import DEMO_LANDING, demo_workspace
+from tests.statline_server import FakeStatLine, StatLineServer
+from tests.tablemaker import make_table
 
 TABLE = "85618NED"  # the demo's 2023 Kerncijfers
 PAGE = "TypedDataSet_gemeente_p002.json"
@@ -86,6 +91,28 @@ def test_resolve_falls_back_to_the_previous_intact_snapshot_or_fails(tmp_path):
     (older / "manifest.json").unlink()
     with pytest.raises(SnapshotIntegrityError, match=rf"{PAGE}: .*no intact older snapshot"):
         resolve_table(None, tmp_path, TABLE, queries)
+
+
+def test_online_a_refused_snapshot_is_fetched_again_even_when_cbs_has_no_new_version(tmp_path):
+    damaged = demo_snapshot(tmp_path, "cbs_kerncijfers", TABLE)
+    halve_values(damaged / PAGE)
+    served = make_table(
+        TABLE, 2023, [{"code": "GM1916", "values": {"AantalInwoners": 77123}}], ["AantalInwoners"]
+    )
+    served["TableInfos"][0]["Modified"] = saved_modified(damaged)  # the version saved
+    with StatLineServer(FakeStatLine({TABLE: served})) as server:
+        client = StatLineClient(base_url=server.base_url, retries=0, sleep=lambda s: None)
+        resolved = resolve_table(
+            client,
+            tmp_path,
+            TABLE,
+            kerncijfers_queries("GM1916"),
+            now=datetime(2026, 1, 2, tzinfo=UTC),
+        )
+    assert resolved.fetched and resolved.snapshot.name == "20260102T000000Z"
+    assert str(damaged / PAGE) in resolved.warning and "fetched the table again" in resolved.warning
+    rows = read_saved_table(resolved.snapshot).rows
+    assert [(r["WijkenEnBuurten"], r["AantalInwoners_5"]) for r in rows] == [("GM1916    ", 77123)]
 
 
 def _meta_change_rows(warehouse: Path) -> int:
