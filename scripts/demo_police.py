@@ -23,7 +23,6 @@ The snapshot is marked synthetic in its manifest and TableInfos, like the Kernci
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import shutil
@@ -50,14 +49,17 @@ from sources.politie import (  # noqa: E402
 )
 from sources.statline import (  # noqa: E402
     Query,
+    feed_root,
     key_stem,
     latest_snapshot,
+    manifest_entry,
     pad_code,
     read_saved_table,
+    write_manifest,
 )
 from transforms.police import police_codes  # noqa: E402
 
-BASE_URL = "https://dataderden.cbs.nl/ODataApi/odata"
+BASE_URL = "https://dataderden.cbs.nl/ODataApi/odata"  # the API root; the feed is derived
 SNAPSHOT = "20250601T000000Z"
 FETCHED_AT = "2025-06-01T00:00:00Z"
 MODIFIED = "2025-05-15T02:00:00"
@@ -331,43 +333,47 @@ def write_police_demo(
     }
 
     snapshot = landing / SOURCE / table_id / SNAPSHOT
-    if snapshot.exists():
-        shutil.rmtree(snapshot)
-    snapshot.mkdir(parents=True)
-    entries = []
-    for query in queries:
-        value = replies[(query.entity_set, query.name)]
-        for page_no, url, body in _pages(query, table_id, value, page_size):
-            (snapshot / query.file_name(page_no)).write_bytes(body)
-            entries.append(
-                {
-                    "file": query.file_name(page_no),
-                    "url": url,
-                    "sha256": hashlib.sha256(body).hexdigest(),
-                }
-            )
-    manifest = {
-        "table_id": table_id,
-        "base_url": BASE_URL,
-        "fetched_at": FETCHED_AT,
-        "synthetic": True,
-        "files": entries,
-    }
-    (snapshot / "manifest.json").write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    write_recording(snapshot, BASE_URL, table_id, queries, replies, page_size)
     return snapshot
 
 
-def _pages(query: Query, table_id: str, value: list, page_size: int):
-    """(page number, request URL, reply bytes) of a query, paged as the API pages."""
-    first_url = query.url(BASE_URL, table_id)
+def write_recording(
+    snapshot: Path,
+    api_root: str,
+    table_id: str,
+    queries: list[Query],
+    replies: dict[tuple[str, str | None], list[dict[str, Any]]],
+    page_size: int,
+) -> list[dict[str, str]]:
+    """Write a snapshot folder as the project's StatLine client saves one, with the replies
+    the service would send: each query on its channel (`Query.channel`: the metadata sets
+    from the API root `api_root` in one reply, everything else from the bulk feed in pages of
+    `page_size` rows joined by `odata.nextLink`), then the manifest. Returns its entries."""
+    if snapshot.exists():
+        shutil.rmtree(snapshot)
+    snapshot.mkdir(parents=True)
+    roots = {"api": api_root, "feed": feed_root(api_root)}
+    entries = []
+    for query in queries:
+        value = replies[(query.entity_set, query.name)]
+        root = roots[query.channel]
+        size = page_size if query.channel == "feed" else max(1, len(value))
+        for page_no, url, body in _pages(query, root, table_id, value, size):
+            (snapshot / query.file_name(page_no)).write_bytes(body)
+            entries.append(manifest_entry(query.file_name(page_no), query.channel, url, body))
+    write_manifest(snapshot, table_id, api_root, FETCHED_AT, entries, synthetic=True)
+    return entries
+
+
+def _pages(query: Query, root: str, table_id: str, value: list, page_size: int):
+    """(page number, request URL, reply bytes) of a query, paged as the feed pages."""
+    first_url = query.url(root, table_id)
     n_pages = max(1, math.ceil(len(value) / page_size))
     url = first_url
     for p in range(n_pages):
         page = value[p * page_size : (p + 1) * page_size]
         next_link = f"{first_url}&$skip={(p + 1) * page_size}" if p < n_pages - 1 else None
-        yield p + 1, url, odata_reply(BASE_URL, table_id, query.entity_set, page, next_link)
+        yield p + 1, url, odata_reply(root, table_id, query.entity_set, page, next_link)
         url = next_link or ""
 
 

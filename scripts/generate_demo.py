@@ -16,7 +16,9 @@ Everything else is made up here, from a seed:
   wijk and gemeente figures are computed from the true buurt values and rounded on their own.
 
 It writes, under `--out` (default `demo/landing`), the layout of docs/landing.md: StatLine
-OData v3 replies per table (`cbs_kerncijfers/<table>/20250601T000000Z/`, with `manifest.json`),
+OData v3 replies per table (`cbs_kerncijfers/<table>/20250601T000000Z/`, with `manifest.json`;
+metadata as the standard API sends it, areas and figures as the bulk feed `ODataFeed` sends
+them, in pages joined by `odata.nextLink`),
 the wijk- en buurtkaart per year (`cbs_kaart/<year>/`: shapefiles 2019-2021, GeoPackage
 2022-2024) and `SYNTHETIC.json`. Deterministic for a seed: no clock time is used anywhere.
 
@@ -29,11 +31,9 @@ wijk file (WGS84, columns WK_CODE, WK_NAAM) and exits.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import shutil
-import urllib.parse
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,9 +49,10 @@ from shapely.geometry.base import BaseGeometry
 ROOT = Path(__file__).resolve().parents[1]
 
 from demo_municipal import write_municipal_demo  # noqa: E402  (scripts/ is on sys.path)
-from demo_police import odata_reply, write_police_demo  # noqa: E402
+from demo_police import write_police_demo, write_recording  # noqa: E402
 
 from sources.config import KERNCIJFERS_TABLES  # noqa: E402
+from sources.statline import kerncijfers_queries  # noqa: E402
 
 WIJK_FILE = ROOT / "scripts" / "data" / "wijk_2023_GM1916.geojson"
 
@@ -61,10 +62,9 @@ GM_DIGITS = GM_CODE[2:]
 CRS = "EPSG:28992"
 YEARS = tuple(range(2019, 2025))
 TABLES = {year: KERNCIJFERS_TABLES[year] for year in YEARS}
-BASE_URL = "https://opendata.cbs.nl/ODataApi/odata"
-FETCHED_AT = "2025-06-01T00:00:00Z"
+BASE_URL = "https://opendata.cbs.nl/ODataApi/odata"  # the API root; the feed is derived
 SNAPSHOT = "20250601T000000Z"
-PAGE_SIZE = 25  # the real API pages at 10,000 rows; the demo pages at 25 so paging is exercised
+PAGE_SIZE = 25  # rows per page of the feed: small, so paging is exercised
 # Version timestamps of the (synthetic) tables: revised versions with income, 2024 a first release.
 MODIFIED = {
     2019: "2021-03-31T02:00:00",
@@ -685,17 +685,6 @@ def pad(code: str, width: int = 10) -> str:
     return code.ljust(width)
 
 
-def quote_filter(expr: str) -> str:
-    """A $filter as CBS writes it in odata.nextLink (spaces and quotes escaped)."""
-    return urllib.parse.quote(expr, safe="(),")
-
-
-def request_url(base: str, entity_set: str, expr: str | None = None) -> str:
-    """The first request of a query, encoded as the project's StatLine client sends it."""
-    params = {"$filter": expr, "$format": "json"} if expr else {"$format": "json"}
-    return f"{base}/{entity_set}?{urllib.parse.urlencode(params, quote_via=urllib.parse.quote)}"
-
-
 def table_infos(year: int, table: str, n_rows: int) -> list[dict[str, Any]]:
     return [
         {
@@ -835,77 +824,22 @@ def dimension_row(area: Area) -> dict[str, Any]:
 
 
 def write_statline(out: Path, year: int, areas: list[Area], nl: Area) -> tuple[str, int]:
+    """The saved replies of one year's table, as the client would fetch them (metadata from
+    the API, areas and figures from the bulk feed in pages); returns (table, figure pages)."""
     table = TABLES[year]
-    folder = out / "cbs_kerncijfers" / table / SNAPSHOT
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    base = f"{BASE_URL}/{table}"
-    typed_gm = f"substring(WijkenEnBuurten,2,4) eq '{GM_DIGITS}'"
-
-    files: list[tuple[str, str, bytes]] = [
-        (
-            "TableInfos_p001.json",
-            request_url(base, "TableInfos"),
-            odata_reply(BASE_URL, table, "TableInfos", table_infos(year, table, len(areas) + 1)),
-        ),
-        (
-            "DataProperties_p001.json",
-            request_url(base, "DataProperties"),
-            odata_reply(BASE_URL, table, "DataProperties", data_properties(year)),
-        ),
-        (
-            "WijkenEnBuurten_gemeente_p001.json",
-            request_url(base, "WijkenEnBuurten", f"substring(Key,2,4) eq '{GM_DIGITS}'"),
-            odata_reply(BASE_URL, table, "WijkenEnBuurten", [dimension_row(a) for a in areas]),
-        ),
-        (
-            "WijkenEnBuurten_land_p001.json",
-            request_url(base, "WijkenEnBuurten", f"Key eq '{pad('NL00')}'"),
-            odata_reply(BASE_URL, table, "WijkenEnBuurten", [dimension_row(nl)]),
-        ),
-    ]
-    rows = [typed_row(i, a, year) for i, a in enumerate(areas, start=1)]
-    url = request_url(base, "TypedDataSet", typed_gm)
-    pages = math.ceil(len(rows) / PAGE_SIZE)
-    for p in range(pages):
-        skip = (p + 1) * PAGE_SIZE
-        next_link = (
-            f"{base}/TypedDataSet?$filter={quote_filter(typed_gm)}&$format=json&$skip={skip}"
-            if p < pages - 1
-            else None
-        )
-        page = rows[p * PAGE_SIZE : skip]
-        files.append(
-            (
-                f"TypedDataSet_gemeente_p{p + 1:03d}.json",
-                url,
-                odata_reply(BASE_URL, table, "TypedDataSet", page, next_link),
-            )
-        )
-        url = next_link or ""
-    files.append(
-        (
-            "TypedDataSet_land_p001.json",
-            request_url(base, "TypedDataSet", f"WijkenEnBuurten eq '{pad('NL00')}'"),
-            odata_reply(BASE_URL, table, "TypedDataSet", [typed_row(0, nl, year)]),
-        )
-    )
-    entries = []
-    for name, file_url, data in files:
-        (folder / name).write_bytes(data)
-        entries.append({"file": name, "url": file_url, "sha256": hashlib.sha256(data).hexdigest()})
-    manifest = {
-        "table_id": table,
-        "base_url": BASE_URL,
-        "fetched_at": FETCHED_AT,
-        "synthetic": True,
-        "files": entries,
+    replies = {
+        ("TableInfos", None): table_infos(year, table, len(areas) + 1),
+        ("DataProperties", None): data_properties(year),
+        ("WijkenEnBuurten", "gemeente"): [dimension_row(a) for a in areas],
+        ("WijkenEnBuurten", "land"): [dimension_row(nl)],
+        ("TypedDataSet", "gemeente"): [typed_row(i, a, year) for i, a in enumerate(areas, 1)],
+        ("TypedDataSet", "land"): [typed_row(0, nl, year)],
     }
-    (folder / "manifest.json").write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    folder = out / "cbs_kerncijfers" / table / SNAPSHOT
+    entries = write_recording(
+        folder, BASE_URL, table, kerncijfers_queries(GM_CODE), replies, PAGE_SIZE
     )
-    return table, pages
+    return table, sum(e["file"].startswith("TypedDataSet_gemeente_") for e in entries)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,10 +1,14 @@
 """The one seam to the network: GET a URL with retries and exponential backoff.
 
 Timeouts, connection resets, 5xx/429 and replies that fail their completeness check are
-retried; anything else fails at once. Tests point it at servers on loopback."""
+retried; anything else fails at once. A reply whose body is an OData error
+(`{"odata.error": {"message": {"value": ...}}}`) is the server's answer, not a glitch: it is
+never retried, whatever its status, and its message goes into the error. Tests point it at
+servers on loopback."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Protocol, TypeVar
@@ -18,6 +22,26 @@ class FetchError(RuntimeError):
 
 class TransientHttpError(FetchError):
     """A failure worth retrying: timeout, connection reset, 5xx, a reply cut short."""
+
+
+class RefusedError(FetchError):
+    """The server answered with an OData error body: it refuses the request as asked."""
+
+
+def odata_error_message(body: bytes) -> str | None:
+    """The message of an OData error body, or None when `body` is not one."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    error = doc.get("odata.error") if isinstance(doc, dict) else None
+    if not isinstance(error, dict):
+        return None
+    message = error.get("message")
+    text = message.get("value") if isinstance(message, dict) else message
+    code = error.get("code")
+    text = str(text) if text else "(no message)"
+    return f"{text} (code {code})" if code else text
 
 
 class Transport(Protocol):
@@ -43,6 +67,9 @@ class RequestsTransport:
             raise TransientHttpError(f"GET {url}: {type(exc).__name__}: {exc}") from exc
         except req.RequestException as exc:
             raise FetchError(f"GET {url}: {exc}") from exc
+        refusal = odata_error_message(body) if resp.status_code >= 400 else None
+        if refusal is not None:
+            raise RefusedError(f"GET {url}: HTTP {resp.status_code}, refused: {refusal}")
         if resp.status_code >= 500 or resp.status_code == 429:
             raise TransientHttpError(f"GET {url}: HTTP {resp.status_code}")
         if resp.status_code >= 400:

@@ -72,8 +72,9 @@ def resolve_politie(
     now: datetime | None = None,
 ) -> Resolved:
     """The police snapshot to build from, under `<landing>/politie/<table>/`: fetched when CBS
-    has a newer version (the client's base URL is the third-party host, `cbs.dataderden_url`),
-    else the newest saved one. `client=None` is offline."""
+    has a newer version (the client's base URL is the third-party host's API root,
+    `cbs.dataderden_url`; the dimensions and figures, far more than the API's 10,000 cells,
+    come from its bulk feed), else the newest intact saved one. `client=None` is offline."""
     return resolve_table(
         client, landing / SOURCE, table_id, politie_queries(gemeente, codes), now=now
     )

@@ -1,13 +1,21 @@
 """CBS StatLine OData v3: fetch a table's replies into the landing folder, and read them back.
 
+Two channels of one service (docs/sources.md 1a): the standard API
+`.../ODataApi/odata/<table>/` serves at most 10,000 cells per request and refuses more; the
+bulk feed `.../ODataFeed/odata/<table>/` has no maximum and pages with `odata.nextLink`. Small
+metadata sets (`TableInfos`, `DataProperties`) come from the API; the figures and the dimension
+sets from the feed. The config names the API root; `feed_root` derives the feed's.
+
 The network sits behind one seam, `Transport`; everything else works on saved replies, so a
-later run (and every test) can work offline. Replies are saved byte for byte as received."""
+later run (and every test) can work offline. Replies are saved byte for byte as received, with
+their sha256 in the snapshot's manifest; every read checks them against it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +34,10 @@ from sources.http import (
     get_with_retries,
 )
 
+API_CELL_CAP = 10_000  # cells (rows x columns) the standard API serves per request, at most
+API_ROOT_SUFFIX = "/ODataApi/odata"
+FEED_ROOT_SUFFIX = "/ODataFeed/odata"
+API_SETS = frozenset({"TableInfos", "DataProperties"})  # small metadata sets: from the API
 SNAPSHOT_FORMAT = "%Y%m%dT%H%M%SZ"
 _SNAPSHOT_NAME = re.compile(r"^\d{8}T\d{6}Z")
 _PAGE_FILE = re.compile(r"^(?P<set>[A-Za-z]+)(?:_(?P<query>[a-z]+))?_p(?P<page>\d{3})\.json$")
@@ -37,6 +49,34 @@ StatLineError = FetchError
 
 class StatLineReadError(UnreadableInput):
     """A saved reply cannot be used; the message names the file and the problem."""
+
+
+class SnapshotIntegrityError(StatLineReadError):
+    """A saved snapshot is not what was received: a reply differs from its manifest's sha256,
+    is missing, or the manifest itself is missing or broken."""
+
+
+class IncompleteFetch(RuntimeError):
+    """CBS has a version of a table that could not be fetched whole (a page refused, cut off,
+    or lost after the retries). Nothing of it was saved. Deliberately not a FetchError: it is
+    no reason to fall back on an older saved reply as if CBS were unreachable."""
+
+
+def feed_root(api_root: str) -> str:
+    """The bulk feed's service root for an API service root: `.../ODataApi/odata` ->
+    `.../ODataFeed/odata` on the same host."""
+    root = api_root.rstrip("/")
+    if not root.endswith(API_ROOT_SUFFIX):
+        raise ValueError(
+            f"{api_root}: a StatLine service root must end in {API_ROOT_SUFFIX} "
+            f"(the bulk feed is the same URL with {FEED_ROOT_SUFFIX})"
+        )
+    return root[: -len(API_ROOT_SUFFIX)] + FEED_ROOT_SUFFIX
+
+
+def reply_cells(rows: list[dict[str, Any]]) -> int:
+    """Cells of a reply as the API counts them: rows x columns."""
+    return len(rows) * max((len(r) for r in rows), default=0)
 
 
 def pad_code(code: str) -> str:
@@ -52,6 +92,12 @@ class Query:
     name: str | None = None
     filter: str | None = None
 
+    @property
+    def channel(self) -> str:
+        """`api` for the small metadata sets, `feed` for everything that can grow past the
+        API's cap (the figures, the dimension sets)."""
+        return "api" if self.entity_set in API_SETS else "feed"
+
     def url(self, base_url: str, table_id: str) -> str:
         params = {"$format": "json"}
         if self.filter:
@@ -65,7 +111,8 @@ class Query:
 
 def kerncijfers_queries(gemeente: str) -> list[Query]:
     """What one Kerncijfers table is asked for: its metadata, and the gemeente's areas plus
-    the national total (the API refuses unfiltered queries over 10,000 rows)."""
+    the national total. (The figures come from the feed, which has no cap; the filter keeps
+    the snapshot to what the build uses.)"""
     digits = gemeente[2:]
     return [
         Query("TableInfos"),
@@ -81,9 +128,38 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def manifest_entry(name: str, channel: str, url: str, body: bytes) -> dict[str, str]:
+    """One saved reply in a manifest: file, the channel and URL it came from, its sha256."""
+    return {"file": name, "channel": channel, "url": url, "sha256": sha256_bytes(body)}
+
+
+def write_manifest(
+    folder: Path,
+    table_id: str,
+    api_root: str,
+    fetched_at: str,
+    files: list[dict[str, str]],
+    synthetic: bool = False,
+) -> None:
+    """`manifest.json` of a snapshot, written last (its presence marks the folder complete)."""
+    manifest = {
+        "table_id": table_id,
+        "base_url": api_root,
+        "feed_url": feed_root(api_root),
+        "fetched_at": fetched_at,
+        "synthetic": synthetic,
+        "files": files,
+    }
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+
+
 @dataclass
 class StatLineClient:
-    """Fetches StatLine tables with paging and retries, saving every reply as received."""
+    """Fetches StatLine tables with paging and retries, saving every reply as received.
+
+    `base_url` is the API service root (`.../ODataApi/odata`); the feed's is derived."""
 
     base_url: str
     transport: Transport = field(default_factory=RequestsTransport)
@@ -116,7 +192,21 @@ class StatLineClient:
             log=log,
         )
 
-    def get_json(self, url: str) -> tuple[bytes, dict[str, Any]]:
+    @property
+    def feed_url(self) -> str:
+        return feed_root(self.base_url)
+
+    def root(self, channel: str) -> str:
+        return self.feed_url if channel == "feed" else self.base_url
+
+    def query_url(self, query: Query, table_id: str) -> str:
+        """The first request of `query`, on its channel."""
+        return query.url(self.root(query.channel), table_id)
+
+    def get_json(self, url: str, channel: str = "feed") -> tuple[bytes, dict[str, Any]]:
+        """GET one reply. On the API channel a reply that reaches the API's cell cap is not
+        taken: it may not be the whole set (such queries belong on the feed)."""
+
         def parse(body: bytes) -> dict[str, Any]:
             try:
                 doc = json.loads(body)
@@ -124,6 +214,11 @@ class StatLineClient:
                 raise TransientHttpError(f"GET {url}: reply is not complete JSON ({exc})") from exc
             if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
                 raise FetchError(f"GET {url}: reply has no 'value' list")
+            if channel == "api" and reply_cells(doc["value"]) >= API_CELL_CAP:
+                raise FetchError(
+                    f"GET {url}: {reply_cells(doc['value'])} cells, at the API's cap of "
+                    f"{API_CELL_CAP}: the reply may not be the whole set (ask the bulk feed)"
+                )
             return doc
 
         return get_with_retries(
@@ -139,17 +234,18 @@ class StatLineClient:
 
     def table_modified(self, table_id: str) -> str | None:
         """`TableInfos.Modified`: the version of a table as CBS publishes it now."""
-        _, doc = self.get_json(Query("TableInfos").url(self.base_url, table_id))
+        query = Query("TableInfos")
+        _, doc = self.get_json(self.query_url(query, table_id), query.channel)
         return doc["value"][0].get("Modified") if doc["value"] else None
 
-    def pages(self, url: str) -> Iterator[tuple[str, bytes, dict[str, Any]]]:
+    def pages(self, url: str, channel: str = "feed") -> Iterator[tuple[str, bytes, dict[str, Any]]]:
         """Every page of a query, following `odata.nextLink` until it is absent."""
         seen: set[str] = set()
         while url:
             if url in seen:
                 raise StatLineError(f"GET {url}: odata.nextLink loops back to a page already read")
             seen.add(url)
-            body, doc = self.get_json(url)
+            body, doc = self.get_json(url, channel)
             yield url, body, doc
             url = doc.get("odata.nextLink") or ""
 
@@ -158,29 +254,44 @@ class StatLineClient:
     ) -> Path:
         """Fetch all queries of a table into a new snapshot folder; return that folder.
 
-        The folder is written under a temporary name and renamed when complete, so a crash
-        never leaves a snapshot that looks complete."""
+        The folder is written under a temporary name (`.partial`) and renamed only when every
+        page of every query has arrived whole; when anything fails the temporary folder is
+        removed, so a snapshot is complete or absent. The manifest records, per page, the
+        channel and URL it came from and the sha256 of the bytes received."""
         now = now or datetime.now(UTC)
         snapshot = landing_dir / table_id / now.strftime(SNAPSHOT_FORMAT)
         partial = snapshot.with_name(snapshot.name + ".partial")
-        partial.mkdir(parents=True, exist_ok=True)
-        files = []
-        for query in queries:
-            for page_no, (url, body, _doc) in enumerate(
-                self.pages(query.url(self.base_url, table_id)), start=1
-            ):
-                name = query.file_name(page_no)
-                (partial / name).write_bytes(body)
-                files.append({"file": name, "url": url, "sha256": sha256_bytes(body)})
-        manifest = {
-            "table_id": table_id,
-            "base_url": self.base_url,
-            "fetched_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "synthetic": False,
-            "files": files,
-        }
-        (partial / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        partial.rename(snapshot)
+        if partial.exists():
+            shutil.rmtree(partial)  # left by a fetch that died
+        partial.mkdir(parents=True)
+        try:
+            files = []
+            for query in queries:
+                pages = self.pages(self.query_url(query, table_id), query.channel)
+                for page_no, (url, body, _doc) in enumerate(pages, start=1):
+                    name = query.file_name(page_no)
+                    (partial / name).write_bytes(body)
+                    files.append(
+                        {
+                            "file": name,
+                            "channel": query.channel,
+                            "url": url,
+                            "sha256": sha256_bytes(body),
+                        }
+                    )
+            manifest = {
+                "table_id": table_id,
+                "base_url": self.base_url,
+                "feed_url": self.feed_url,
+                "fetched_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "synthetic": False,
+                "files": files,
+            }
+            (partial / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+            partial.rename(snapshot)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
         return snapshot
 
 
@@ -285,32 +396,97 @@ def latest_snapshot(landing_dir: Path, table_id: str) -> Path | None:
     return found[-1] if found else None
 
 
-def _page_files(snapshot: Path) -> list[tuple[Path, str, str | None, int]]:
-    manifest = snapshot / "manifest.json"
-    if manifest.exists():
-        try:
-            names = [f["file"] for f in json.loads(manifest.read_text("utf-8"))["files"]]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise StatLineReadError(manifest, f"broken manifest: {exc}") from None
+def read_manifest(snapshot: Path) -> dict[str, Any] | None:
+    """The manifest of a snapshot folder (None when it has none); a broken one is refused."""
+    path = snapshot / "manifest.json"
+    if not path.exists():
+        return None
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SnapshotIntegrityError(path, f"broken manifest: {exc}") from None
+    files = doc.get("files") if isinstance(doc, dict) else None
+    if not isinstance(files, list) or not all(
+        isinstance(f, dict) and isinstance(f.get("file"), str) and isinstance(f.get("sha256"), str)
+        for f in files
+    ):
+        raise SnapshotIntegrityError(
+            path, "broken manifest: 'files' must list objects with 'file' and 'sha256'"
+        )
+    return doc
+
+
+def _page_files(
+    snapshot: Path, manifest: dict[str, Any] | None = None
+) -> list[tuple[Path, str, str | None, int, str | None]]:
+    """(path, entity set, query name, page, sha256 as received) of each saved reply: those
+    the manifest lists, else (a folder without one) every `*.json` reply file."""
+    if manifest is None:
+        manifest = read_manifest(snapshot)
+    if manifest is not None:
+        listed = [(f["file"], f["sha256"]) for f in manifest["files"]]
     else:
-        names = sorted(p.name for p in snapshot.glob("*.json"))
+        listed = [(p.name, None) for p in sorted(snapshot.glob("*.json"))]
     out = []
-    for name in names:
+    for name, digest in listed:
         m = _PAGE_FILE.match(name)
         if m:
-            out.append((snapshot / name, m["set"], m["query"], int(m["page"])))
+            out.append((snapshot / name, m["set"], m["query"], int(m["page"]), digest))
     return out
 
 
-def read_saved_table(snapshot: Path, table_id: str | None = None) -> SavedTable:
-    """Read every saved reply of a snapshot folder."""
-    manifest_path = snapshot / "manifest.json"
-    manifest: dict[str, Any] = {}
-    if manifest_path.exists():
+def _read_received(path: Path, expected_sha256: str | None) -> bytes:
+    """The bytes of a saved reply, checked against the sha256 recorded when it was received."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SnapshotIntegrityError(path, f"cannot read the file: {exc.strerror}") from exc
+    if expected_sha256 is not None and sha256_bytes(raw) != expected_sha256:
+        detail = ""
         try:
-            manifest = json.loads(manifest_path.read_text("utf-8"))
-        except json.JSONDecodeError as exc:
-            raise StatLineReadError(manifest_path, f"broken JSON: {exc.msg}") from None
+            parse_reply(path, raw)
+        except StatLineReadError as exc:
+            detail = f"; {exc.problem}"
+        raise SnapshotIntegrityError(
+            path,
+            "not the reply as received: its sha256 differs from the one in manifest.json "
+            f"(recorded {expected_sha256[:16]}…, now {sha256_bytes(raw)[:16]}…){detail}",
+        )
+    return raw
+
+
+def verify_snapshot(snapshot: Path) -> None:
+    """Check that a snapshot folder holds exactly what was received: a manifest, and every
+    reply it lists with the sha256 recorded at fetch time. SnapshotIntegrityError otherwise."""
+    manifest = read_manifest(snapshot)
+    if manifest is None:
+        raise SnapshotIntegrityError(
+            snapshot, "no manifest.json: not a complete snapshot (the fetch writes it last)"
+        )
+    for path, *_, digest in _page_files(snapshot, manifest):
+        _read_received(path, digest)
+
+
+def usable_snapshot(
+    landing_dir: Path, table_id: str
+) -> tuple[Path | None, list[SnapshotIntegrityError]]:
+    """The newest saved snapshot of a table that is intact (`verify_snapshot`), and the newer
+    ones refused on the way, newest first."""
+    refused: list[SnapshotIntegrityError] = []
+    for snapshot in reversed(snapshots(landing_dir, table_id)):
+        try:
+            verify_snapshot(snapshot)
+        except SnapshotIntegrityError as exc:
+            refused.append(exc)
+            continue
+        return snapshot, refused
+    return None, refused
+
+
+def read_saved_table(snapshot: Path, table_id: str | None = None) -> SavedTable:
+    """Read every saved reply of a snapshot folder. When the folder has a manifest (every
+    fetched snapshot has), each reply is checked against the sha256 it records."""
+    manifest = read_manifest(snapshot) or {}
     table_id = table_id or manifest.get("table_id") or snapshot.parent.name
     info: dict[str, Any] = {}
     props: list[dict[str, Any]] = []
@@ -318,11 +494,8 @@ def read_saved_table(snapshot: Path, table_id: str | None = None) -> SavedTable:
     rows: list[dict[str, Any]] = []
     row_files: list[tuple[Path, int]] = []
     files: list[SavedFile] = []
-    for path, entity_set, query, _page in _page_files(snapshot):
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise StatLineReadError(path, f"cannot read the file: {exc.strerror}") from exc
+    for path, entity_set, query, _page, digest in _page_files(snapshot, manifest or None):
+        raw = _read_received(path, digest)
         value = parse_reply(path, raw)
         files.append(SavedFile(path, sha256_bytes(raw), entity_set, query, len(value)))
         if entity_set == "TableInfos":
@@ -350,16 +523,24 @@ def read_saved_table(snapshot: Path, table_id: str | None = None) -> SavedTable:
     )
 
 
+def _recorded_sha256(path: Path) -> str | None:
+    """The sha256 the manifest next to a saved reply records for it (None: not listed)."""
+    manifest = read_manifest(path.parent)
+    if manifest is None:
+        return None
+    return next((f["sha256"] for f in manifest["files"] if f["file"] == path.name), None)
+
+
 _SUFFIX = re.compile(r"^(?P<stem>.+?)_(?P<n>\d+)$")
 
 
 def read_single_reply(path: Path, table_id: str | None = None) -> SavedTable:
     """One saved TypedDataSet reply file on its own (not a whole snapshot), as a SavedTable;
-    its table id is the snapshot folder's parent unless given."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise StatLineReadError(path, f"cannot read the file: {exc.strerror}") from exc
+    its table id is the snapshot folder's parent unless given. A reply that the folder's
+    manifest lists is checked against the sha256 it records."""
+    if not path.exists():
+        raise StatLineReadError(path, "no such file")
+    raw = _read_received(path, _recorded_sha256(path))
     rows = parse_reply(path, raw)
     return SavedTable(
         table_id=table_id or path.parent.parent.name,
@@ -392,12 +573,12 @@ class Resolved:
 
 
 def saved_modified(snapshot: Path) -> str | None:
-    """`TableInfos.Modified` of a saved snapshot (None when it has no TableInfos reply)."""
+    """`TableInfos.Modified` of a saved snapshot (None when it has no usable TableInfos reply)."""
     path = snapshot / "TableInfos_p001.json"
     if not path.exists():
         return None
     try:
-        value = read_reply(path)
+        value = parse_reply(path, _read_received(path, _recorded_sha256(path)))
     except StatLineReadError:
         return None
     return value[0].get("Modified") if value else None
@@ -410,24 +591,64 @@ def resolve_table(
     queries: list[Query],
     now: datetime | None = None,
 ) -> Resolved:
-    """The snapshot to build from. Offline (no client): the newest saved one. Online: ask CBS
-    for `TableInfos.Modified` and fetch the table only when it differs from the newest saved
-    snapshot's; when CBS cannot be reached, fall back to the newest saved snapshot."""
-    saved = latest_snapshot(landing_dir, table_id)
+    """The snapshot to build from: only an intact one (`verify_snapshot`); a newer one that is
+    not what was received is refused with a warning naming the file.
+
+    Offline (no client): the newest intact snapshot; none at all -> `snapshot` None; only
+    refused ones -> SnapshotIntegrityError naming the file. Online: ask CBS for
+    `TableInfos.Modified` and fetch the table when it differs from the saved snapshot's (or
+    when a saved snapshot was refused, so that the newest one is intact again). When CBS
+    cannot be asked (the version check fails after its retries), fall back to the newest
+    intact snapshot with a warning (FetchError when nothing was ever saved). When CBS answers
+    but the table cannot be fetched whole, IncompleteFetch: the build stops rather than
+    publish figures CBS has already replaced."""
+    saved, refused = usable_snapshot(landing_dir, table_id)
+
+    def notes(outcome: str) -> str | None:
+        found = [f"saved reply {e.path} of {table_id} refused: {e.problem}" for e in refused]
+        return "; ".join(f"{n}; {outcome}" for n in found) or None
+
+    def no_intact_snapshot(extra: str = "") -> SnapshotIntegrityError:
+        newest = refused[0]
+        return SnapshotIntegrityError(
+            newest.path, f"{newest.problem}; no intact older snapshot of {table_id}{extra}"
+        )
+
+    fallback = f"used the older saved reply of {saved.name}" if saved is not None else ""
     if client is None:
-        return Resolved(table_id, saved, fetched=False)
+        if saved is None and refused:
+            raise no_intact_snapshot()
+        return Resolved(table_id, saved, fetched=False, warning=notes(fallback))
     try:
         modified = client.table_modified(table_id)
-        if saved is not None and modified is not None and modified == saved_modified(saved):
-            return Resolved(table_id, saved, fetched=False)
-        return Resolved(table_id, client.fetch_table(table_id, queries, landing_dir, now), True)
     except FetchError as exc:
         if saved is None:
+            if refused:
+                raise no_intact_snapshot(f", and CBS not reachable ({exc})") from None
             raise
-        when = saved.name
-        return Resolved(
-            table_id,
-            saved,
-            fetched=False,
-            warning=f"CBS not reachable for {table_id} ({exc}); used the saved reply of {when}",
+        unreachable = (
+            f"CBS not reachable for {table_id} ({exc}); used the saved reply of {saved.name}"
         )
+        return Resolved(
+            table_id, saved, fetched=False, warning=_joined(notes(fallback), unreachable)
+        )
+    if (
+        saved is not None
+        and not refused
+        and modified is not None
+        and modified == saved_modified(saved)
+    ):
+        return Resolved(table_id, saved, fetched=False)
+    try:
+        snapshot = client.fetch_table(table_id, queries, landing_dir, now)
+    except FetchError as exc:
+        have = f"saved: {saved_modified(saved)} of {saved.name}" if saved else "nothing saved"
+        raise IncompleteFetch(
+            f"{table_id}: CBS has version {modified} ({have}), but it could not be fetched "
+            f"whole, so nothing of it was saved and the build stops: {exc}"
+        ) from None  # the message carries the cause; a chain would hide it behind its root
+    return Resolved(table_id, snapshot, fetched=True, warning=notes("fetched the table again"))
+
+
+def _joined(*notes: str | None) -> str | None:
+    return "; ".join(n for n in notes if n) or None

@@ -2,13 +2,12 @@
 send: comparisons joined by `and` / `or`, with parentheses, e.g.
 `substring(WijkenEnBuurten,2,4) eq '1916' and (SoortMisdrijf eq '0.0.0 ' or ...)`.
 
-Filtering is done here; paging and the wire format stay the base server's."""
+Filtering is done here; the channels, paging and the wire format stay the base server's."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from urllib.parse import parse_qs
 
 from tests.statline_server import FakeStatLine, _matches
 
@@ -59,18 +58,7 @@ def parse_filter(text: str) -> Predicate:
 
 
 class PoliceFakeStatLine(FakeStatLine):
-    """A FakeStatLine that understands compound filters."""
+    """A FakeStatLine that understands compound filters (on both channels)."""
 
-    def reply(self, path: str, query: str, base: str) -> tuple[int, bytes]:
-        parts = [p for p in path.split("/") if p]
-        table_id, entity_set = parts[-2], parts[-1]
-        rows = self.tables.get(table_id, {}).get(entity_set)
-        flt = {k: v[0] for k, v in parse_qs(query).items()}.get("$filter")
-        if path in self.files or rows is None or not flt:
-            return super().reply(path, query, base)
-        selected = [r for r in rows if parse_filter(flt)(r)]
-        # The base server pages the selection and keeps $filter in its odata.nextLink.
-        pager = FakeStatLine(
-            {table_id: {entity_set: selected}}, page_size=self.page_size, honour_filter=False
-        )
-        return pager.reply(path, query, base)
+    def predicate(self, flt: str) -> Predicate:
+        return parse_filter(flt)

@@ -14,6 +14,7 @@ import duckdb
 
 from pipelines.cli import _failure_messages, run_build
 from tests.conftest import demo_workspace
+from tests.statline_server import record_as_received
 from warehouse.build import remove_stale_staging
 
 
@@ -93,6 +94,7 @@ def test_a_failing_expectation_blocks_publication_and_names_the_check(tmp_path):
     key = next(k for k in doc["value"][3] if k.startswith("AantalInwoners_"))
     doc["value"][3][key] = -40  # a number, so the contract lets it through; GX does not
     page.write_text(json.dumps(doc), encoding="utf-8")
+    record_as_received(page)  # as if CBS served it so (an edited reply is refused otherwise)
     result = run_build(cfg, offline=True, show_progress=False)
     assert not result.success
     messages = " ".join(_failure_messages(result))
