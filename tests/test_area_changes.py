@@ -218,3 +218,60 @@ def test_a_year_without_boundaries_is_a_series_break_unless_cbs_vouches(wijken):
     flags = out.set_index(["area_code", "period_year"])["series_break"]
     assert flags[("WK191609", 2020)] and not flags[("WK191601", 2020)]
     assert not flags[("WK191609", 2023)]
+
+
+# --- end to end: the demo build -------------------------------------------------------------
+
+
+def test_the_demo_build_finds_and_harmonises_the_voorburg_split(demo_build):
+    import duckdb
+
+    _, warehouse = demo_build
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        split = con.execute(
+            "SELECT to_code, method FROM area_change WHERE from_year = 2021 AND to_year = 2022 "
+            "AND from_code = 'WK191609' AND change_type = 'gesplitst' ORDER BY to_code"
+        ).fetchall()
+        assert split == [("WK191609", BY_ADDRESS), ("WK191613", BY_ADDRESS)]
+        # the years before the split know one Voorburg Midden, the later ones two wijken
+        wijken = dict(
+            con.execute(
+                "SELECT geo_year, count(*) FROM dim_area_year WHERE area_level = 'wijk' GROUP BY 1"
+            ).fetchall()
+        )
+        assert wijken == {2019: 12, 2020: 12, 2021: 12, 2022: 13, 2023: 13, 2024: 13}
+        # restated 2020 inhabitants of the two wijken add up to the published old wijk
+        published = con.execute(
+            "SELECT value FROM fact_indicator_as_published WHERE indicator_id = ? "
+            "AND area_code = 'WK191609' AND period_year = 2020",
+            [COUNT],
+        ).fetchone()[0]
+        restated = con.execute(
+            "SELECT sum(value), bool_and(is_estimate), min(estimate_method) FROM fact_indicator "
+            "WHERE indicator_id = ? AND area_code IN ('WK191609', 'WK191613') "
+            "AND period_year = 2020",
+            [COUNT],
+        ).fetchone()
+        assert restated[0] == pytest.approx(published, abs=1e-6)
+        assert restated[1:] == (True, BY_ADDRESS)
+        # an unchanged wijk carries its published figure exactly
+        same = con.execute(
+            "SELECT h.value = p.value AND NOT h.is_estimate FROM fact_indicator h "
+            "JOIN fact_indicator_as_published p USING (indicator_id, area_code, period_year) "
+            "WHERE indicator_id = ? AND area_code = 'WK191602' AND period_year = 2020",
+            [COUNT],
+        ).fetchone()[0]
+        assert same
+        # no change since the baseline (2020) compares the old WK191609 with the new one:
+        # the baseline of WK191609 in the indicators view is the RESTATED 2020 figure.
+        base, change, latest = con.execute(
+            "SELECT baseline_value, change_since_baseline, value FROM indicators "
+            "WHERE indicator_id = ? AND area_code = 'WK191609' AND period_year = 2024",
+            [COUNT],
+        ).fetchone()
+        assert base < 0.8 * published
+        assert change == pytest.approx(latest - base)
+        assert con.execute("SELECT reference_year FROM meta_config").fetchone()[0] == 2024
+    finally:
+        con.close()
