@@ -43,7 +43,7 @@ class KerncijfersSplit:
     year: int | None
     values: pd.DataFrame  # area_code, stem, key, value
     variables: pd.DataFrame  # stem, key, title, unit, datatype
-    areas: pd.DataFrame  # area_code, area_level, area_name, gemeente_name
+    areas: pd.DataFrame  # area_code, area_level, area_name, gemeente_name, change_flag
     quarantine: pd.DataFrame  # file, line, area_code, reason
     rows_read: int
     rows_accepted: int
@@ -165,8 +165,11 @@ def split_kerncijfers(
         for d in table.dimension
         if isinstance(d.get("Key"), str)
     }
-    areas: dict[str, tuple[str | None, str | None, str | None]] = {}
+    areas: dict[str, tuple[str | None, str | None, str | None, str | None]] = {}
     soort_key = _key_for(first_keys, "SoortRegio")
+    # CBS's own word on the area since last year: "1" unchanged, "2" new code for the same
+    # area, "3" area changed ("." or absent for the land and gemeente rows).
+    flag_key = _key_for(first_keys, "IndelingswijzigingWijkenEnBuurten")
     gm_key = _key_for(first_keys, "Gemeentenaam")
     for pos in np.flatnonzero(~bad_rows):
         row, code = table.rows[candidates[pos]], codes[pos]
@@ -180,7 +183,9 @@ def split_kerncijfers(
             name = gm_name
         if name is None and level == "land":
             name = "Nederland"
-        areas[code] = (level, name, gm_name)
+        flag = row.get(flag_key)
+        flag = flag.strip() if isinstance(flag, str) else None
+        areas[code] = (level, name, gm_name, flag if flag in ("1", "2", "3") else None)
 
     variables = pd.DataFrame(
         [
@@ -196,8 +201,8 @@ def split_kerncijfers(
         values=values.reset_index(drop=True),
         variables=variables,
         areas=pd.DataFrame(
-            [(c, lv, n, g) for c, (lv, n, g) in areas.items()],
-            columns=["area_code", "area_level", "area_name", "gemeente_name"],
+            [(c, *rest) for c, rest in areas.items()],
+            columns=["area_code", "area_level", "area_name", "gemeente_name", "change_flag"],
         ),
         quarantine=pd.DataFrame(quarantine, columns=["file", "line", "area_code", "reason"]),
         rows_read=rows_read,

@@ -295,6 +295,16 @@ def _print_summary(cfg, summary: dict, seconds: float) -> None:
         )
     if summary.get("partial_rows"):
         table.add_row("partial periods", f"{summary['partial_rows']} rows flagged partial")
+    areas = summary.get("area_changes")
+    if areas:
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(areas["changes"].items())) or "none"
+        restated = ", ".join(f"{n} by {m}" for m, n in sorted(areas["restated_rows"].items()))
+        table.add_row(
+            "area changes",
+            f"{areas['changed_areas']} areas changed ({kinds}); shown on the "
+            f"{areas['reference_year']} areas: {restated or 'nothing'} restated, "
+            f"{areas['series_break_rows']} rows with a series break",
+        )
     from pipelines.versions import ASSET_NAMES
 
     recomputed = summary["recomputed"]

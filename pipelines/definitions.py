@@ -35,6 +35,7 @@ from checks.kaart import kaart_suites, split_kaart
 from checks.kerncijfers import kerncijfers_suite, split_kerncijfers
 from checks.quarantine import public_quarantines
 from pipelines.assetkit import check_result, is_synthetic, markdown_table
+from pipelines.assets_areas import area_changes, change_summary
 from pipelines.assets_municipal import DELIVERY_ASSETS, municipal_indicator_facts_table
 from pipelines.assets_politie import (
     police_indicator_facts_table,
@@ -55,6 +56,7 @@ from sources.statline import (
     read_saved_table,
     resolve_table,
 )
+from transforms.area_changes import as_published, harmonise_facts
 from transforms.areas import build_area_model
 from transforms.catalogue import load_catalogue
 from transforms.disclosure import protect, recoverable_cells
@@ -342,7 +344,8 @@ def cbs_indicator_facts_table(cbs_kerncijfers_checked, area_model):
     group_name="transforms",
     description="Every indicator fact (CBS, police, municipal) with period labels and input "
     "versions, under disclosure control: municipal counts below the threshold and the cells "
-    "that would give them away are suppressed; the unprotected values go to the raw schema.",
+    "that would give them away are suppressed; the unprotected values go to the raw schema. "
+    "Earlier years are first restated onto the reference year's areas (area_changes).",
 )
 def protected_indicator_facts(
     context: AssetExecutionContext,
@@ -352,6 +355,7 @@ def protected_indicator_facts(
     municipal_indicator_facts_table,
     police_indicator_facts_table,
     area_model,
+    area_changes,
 ):
     config = settings.load()
     catalogue = load_catalogue()
@@ -363,6 +367,25 @@ def protected_indicator_facts(
     combined = pd.concat([p for p in parts if p is not None and len(p)], ignore_index=True).astype(
         {"period_year": "int64"}
     )
+    # --- area harmonisation: every series on the reference geography, BEFORE protection.
+    published_parts = [p for p in (cbs, police_indicator_facts_table["facts"]) if p is not None]
+    as_published_facts = finish_facts(
+        pa.Table.from_pandas(
+            as_published(pd.concat(published_parts, ignore_index=True)), preserve_index=False
+        ),
+        catalogue,
+        versions,
+        is_synthetic(config.paths.landing),
+        context.run_id,
+    )
+    combined = harmonise_facts(
+        combined,
+        area_changes["harmonisation"],
+        area_changes["breaks"],
+        catalogue,
+        area_model.own_members,
+    )
+    # ---
     facts = finish_facts(
         pa.Table.from_pandas(combined, preserve_index=False),
         catalogue,
@@ -387,9 +410,16 @@ def protected_indicator_facts(
             f"narrowed below the protection interval; nothing published"
         )
     return Output(
-        {"facts": protected, "restricted": restricted, "audit": result.audit},
+        {
+            "facts": protected,
+            "restricted": restricted,
+            "audit": result.audit,
+            "as_published": as_published_facts,
+        },
         metadata={
             "fact_rows": len(protected),
+            "restated": int(protected["estimate_method"].notna().sum()),
+            "series_break": int(protected["series_break"].sum()),
             "suppressed_small_numbers": len(restricted),
             "partial": int(protected["partial"].sum()),
         },
@@ -416,6 +446,7 @@ def published_warehouse(
     municipal_indicator_facts_table,
     police_indicator_facts_table,
     protected_indicator_facts,
+    area_changes,
 ):
     config = settings.load()
     started = datetime.now(UTC)
@@ -544,6 +575,7 @@ def published_warehouse(
             "gemeente": config.gemeente,
             "gemeente_name": gemeente_name.iloc[0] if len(gemeente_name) else None,
             "baseline_year": config.baseline_year,
+            "reference_year": area_model.reference_year,
             "years": list(config.years),
             "min_count": config.disclosure.min_count,
             "protection_interval": config.disclosure.protection_interval,
@@ -596,6 +628,11 @@ def published_warehouse(
             if politie is not None
             else pd.DataFrame(),
             "politie_codes": politie.crime_titles if politie is not None else pd.DataFrame(),
+        },
+        published={  # area harmonisation (warehouse/sql/areas.sql)
+            "dim_area_year": area_model.dim_area_year.assign(geometry_crs="EPSG:28992"),
+            "area_change": area_changes["harmonisation"].area_change,
+            "fact_indicator_as_published": protected_indicator_facts["as_published"],
         },
         # Never a delivered value in the published warehouse (checks.quarantine).
         quarantine=public_quarantines(
@@ -681,6 +718,9 @@ def published_warehouse(
         "quarantined_by_source": _quarantined_by_source(inputs),
         "suppressed_small_numbers": len(protected_indicator_facts["restricted"]),
         "partial_rows": int(facts["partial"].sum()),
+        "area_changes": change_summary(
+            area_changes["harmonisation"], area_changes["breaks"], facts
+        ),
     }
     return Output(
         summary,
@@ -771,6 +811,7 @@ ASSETS = [
     politie_checked,
     *(checked for _, checked, _ in DELIVERY_ASSETS.values()),
     area_model,
+    area_changes,
     cbs_indicator_facts_table,
     municipal_indicator_facts_table,
     police_indicator_facts_table,

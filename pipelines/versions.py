@@ -30,6 +30,7 @@ ASSET_NAMES = (
     "cbs_kerncijfers_checked",
     "cbs_kaart_checked",
     "area_model",
+    "area_changes",
     "cbs_indicator_facts_table",
     "published_warehouse",
     "politie_tables",

@@ -371,6 +371,13 @@ class Buurt:
     pupils: dict[int, int]  # estimated pupils aged 5-17 per year
     addresses: list[int] = field(default_factory=list)
     pool: np.ndarray | None = None  # incident locations
+    codes: dict[int, str] = field(default_factory=dict)  # its code in years it had another
+
+    def code_in(self, year: int) -> str:
+        return self.codes.get(year, self.code)
+
+    def wijk_in(self, year: int) -> str:
+        return "WK" + self.code_in(year)[2:8]
 
 
 @dataclass
@@ -385,9 +392,11 @@ class Address:
 
 
 def read_buurten(landing: Path, gemeente: str, years: list[int]) -> dict[str, Buurt]:
-    """The gemeente's buurten from the demo kaart of each year: one geography for all years."""
+    """The gemeente's buurten from the demo kaart of each year, under their code of the LAST
+    year. The places stay the same, but a code may differ in earlier years (the demo's
+    Voorburg wijk was split in 2022, its buurten renumbered): `Buurt.codes` keeps those."""
     buurten: dict[str, Buurt] = {}
-    for year in years:
+    for year in sorted(years, reverse=True):
         folder = landing / "cbs_kaart" / str(year)
         layer = next(
             (ly for ly in read_kaart_folder(folder) if ly.level == "buurt"),
@@ -397,7 +406,7 @@ def read_buurten(landing: Path, gemeente: str, years: list[int]) -> dict[str, Bu
         frame = layer.frame[layer.frame["gemeente_code"] == gemeente]
         require(len(frame) > 0, f"{folder}: no buurten of {gemeente}")
         if buurten:
-            require(set(frame["area_code"]) == set(buurten), f"{folder}: other buurten")
+            require(len(frame) == len(buurten), f"{folder}: other buurten")
         for row in frame.itertuples():
             # a suppressed count (NULL) gets a plausible size; the demo has none
             inh = 1000 if pd.isna(row.aantal_inwoners) else int(row.aantal_inwoners)
@@ -409,17 +418,22 @@ def read_buurten(landing: Path, gemeente: str, years: list[int]) -> dict[str, Bu
                 share = PUPIL_SHARE
             else:  # ages 5-14 are 10 of the 15 years of 0-14; ages 15-17 are 3 of 15-24
                 share = (float(p015) * 10 / 15 + float(p1525) * 3 / 10) / 100
-            b = buurten.get(row.area_code)
-            if b is None:
+            if not buurten or year == max(years):
                 inner = shapely.buffer(row.geometry, -2.0)
                 b = Buurt(row.area_code, row.wijk_code, row.geometry, inner, {}, {})
                 buurten[row.area_code] = b
-            else:
-                moved = shapely.symmetric_difference(row.geometry, b.shape)
-                require(
-                    moved.area < 1.0,
-                    f"{folder}: {row.area_code} has other boundaries than in {years[0]}",
+            else:  # the same place under this year's code
+                b = next(
+                    (
+                        c
+                        for c in buurten.values()
+                        if shapely.symmetric_difference(row.geometry, c.shape).area < 1.0
+                    ),
+                    None,
                 )
+                require(b is not None, f"{folder}: {row.area_code} is no buurt of {max(years)}")
+                if row.area_code != b.code:
+                    b.codes[year] = row.area_code
             b.inhabitants[year] = inh
             b.pupils[year] = share * inh
         # The age shares give the buurten their differences; the level is PUPIL_SHARE of all
@@ -483,8 +497,8 @@ def write_crosswalks(
             b = buurten[a.buurt]
             require(bool(shapely.contains_xy(b.shape, a.x, a.y)), f"{a.postcode}: not in {b.code}")
             gm = "GM" + b.code[2:6]
-            rows.append((a.postcode, a.huisnummer, crosswalk_code(b.code), crosswalk_code(b.wijk),
-                         crosswalk_code(gm)))  # fmt: skip
+            rows.append((a.postcode, a.huisnummer, crosswalk_code(b.code_in(year)),
+                         crosswalk_code(b.wijk_in(year)), crosswalk_code(gm)))  # fmt: skip
         rows = sorted(set(rows) | set(neighbours), key=lambda r: (r[0], r[1]))
         header = ["PC6", "Huisnummer", f"Buurt{year}", f"Wijk{year}", f"Gemeente{year}"]
         path = folder / f"pc6hnr{year}0801_gwb.csv"
@@ -1040,10 +1054,12 @@ def write_leerplichtigen(world: World, writer: Writer, rng: np.random.Generator)
         rows = []
         as_wijk = WIJK_ROWS_WIJKEN if n == WIJK_ROWS_SCHOOL_YEAR_INDEX else ()
         for wijk in as_wijk:
-            total = sum(v for c, v in per_buurt.items() if world.buurten[c].wijk == wijk)
+            total = sum(v for c, v in per_buurt.items() if world.buurten[c].wijk_in(sy) == wijk)
             rows.append({"gebied_code": wijk, "aantal": total})
-        rows += [{"gebied_code": c, "aantal": v} for c, v in per_buurt.items()
-                 if world.buurten[c].wijk not in as_wijk]  # fmt: skip
+        # each school year names the buurten by that year's codes
+        rows += [{"gebied_code": world.buurten[c].code_in(sy), "aantal": v}
+                 for c, v in per_buurt.items()
+                 if world.buurten[c].wijk_in(sy) not in as_wijk]  # fmt: skip
         rows.sort(key=lambda r: r["gebied_code"])
         writer.write(Delivery("leerplichtigen", f"{sy}-{sy + 1}", LEERPLICHTIGEN_COLUMNS, rows))
 
@@ -1100,13 +1116,13 @@ def incident_row(incident_id: str, when, cat: str, b: Buurt, to_wgs84, rng) -> d
     u = rng.random()
     if u < 0.78:
         row.update(x=x, y=y)
-        if rng.random() < 0.15:  # the supplier coded some already
-            row["buurtcode"] = b.code
+        if rng.random() < 0.15:  # the supplier coded some already (that year's code)
+            row["buurtcode"] = b.code_in(when.year)
     elif u < 0.90:
         lon, lat = to_wgs84.transform(x, y)
         row.update(lat=round(float(lat), 6), lon=round(float(lon), 6))
     else:
-        row["buurtcode"] = b.code
+        row["buurtcode"] = b.code_in(when.year)
     return row
 
 

@@ -163,7 +163,8 @@ def simulate(
     season = season / season.mean()
     last = max(years)
     first_areas = _nearest(by_year, min(years))
-    buurten = sorted(a.code for a in first_areas if a.code.startswith("BU"))
+    # every buurt code of any year (codes change when a wijk is split)
+    buurten = sorted({a.code for v in by_year.values() for a in v if a.code.startswith("BU")})
     # Each buurt's level: a seeded spread, higher where more people live on bijstand.
     level = {}
     for a in first_areas:

@@ -6,7 +6,10 @@ Everything else is made up here, from a seed:
 
 * buurten: a Voronoi split of seeded points inside each wijk, clipped to the wijk, so the
   buurten of a wijk partition it exactly (asserted below). Codes `BU1916WWNN`, numbered from
-  north to south, names "<wijk>-NN (synthetisch)". One geography serves every year 2019-2024.
+  north to south, names "<wijk>-NN (synthetisch)". The buurten keep their shape in every
+  year 2019-2024, but the wijk indeling changes as it really did: before 2022 WK191613 Voorburg
+  Oud is part of WK191609 Voorburg Midden (its buurten BU19161301-04 are BU19160907-10 then),
+  so a build shows a real boundary change being harmonised.
 * "true" yearly figures per buurt (inhabitants, ages, households, housing, income, benefits),
   loosely calibrated on the real 2017 wijk profile of the municipality; Leidschendam-Noord and
   the focus buurten BU19160201, BU19160202 and BU19160601 are poorer, with a small improvement
@@ -77,6 +80,12 @@ MODIFIED = {
 FIXED_DATE = "2025-06-01"  # written into file metadata (dbf header, GeoPackage) instead of today
 
 FOCUS = ("BU19160201", "BU19160202", "BU19160601")
+# A real boundary change, as CBS made it: before 2022 WK191613 Voorburg Oud was part of
+# WK191609 Voorburg Midden (the 2016/2017 indeling). The demo's years before SPLIT_YEAR have
+# the old wijk (the union of the two) and its buurten numbered on: BU19161301..04 were
+# BU19160907..10. The buurten themselves keep their shape.
+SPLIT_YEAR = 2022
+SPLIT_FROM, SPLIT_OFF = "WK191609", "WK191613"
 TINY = "BU19160504"  # nearly empty business-park buurt: CBS suppression hits it
 
 
@@ -798,6 +807,7 @@ class Area:
     geometry: BaseGeometry | None = None
     wijk: str = ""
     wijk_name: str = ""
+    flag: str = "1"  # IndelingswijzigingWijkenEnBuurten: 1 same, 2 new code, 3 area changed
 
 
 def typed_row(i: int, area: Area, year: int) -> dict[str, Any]:
@@ -807,7 +817,9 @@ def typed_row(i: int, area: Area, year: int) -> dict[str, Any]:
         "Gemeentenaam_1": area.gemeente.ljust(40),
         "SoortRegio_2": pad(area.soort),
         "Codering_3": pad(area.code),
-        "IndelingswijzigingWijkenEnBuurten_4": "1" if area.soort in ("Wijk", "Buurt") else ".",
+        "IndelingswijzigingWijkenEnBuurten_4": area.flag
+        if area.soort in ("Wijk", "Buurt")
+        else ".",
     }
     for key, topic in topics_for(year):
         row[key] = area.pub[topic.stem]
@@ -897,7 +909,7 @@ def kaart_frame(areas: list[Area], level: str, year: int) -> gpd.GeoDataFrame:
                 rec |= {"wijkcode": code, "wijknaam": name}
             rec |= {"gemeentecode": GM_CODE, "gemeentenaam": GM_NAAM}
             if level != "gemeente":
-                rec["indelingswijziging_wijken_en_buurten"] = 1
+                rec["indelingswijziging_wijken_en_buurten"] = int(a.flag)
             rec["water"] = "NEE"
         else:
             if level == "buurt":
@@ -908,7 +920,7 @@ def kaart_frame(areas: list[Area], level: str, year: int) -> gpd.GeoDataFrame:
                 rec |= {"WK_CODE": code, "WK_NAAM": name}
             rec |= {"GM_CODE": GM_CODE, "GM_NAAM": GM_NAAM}
             if level != "gemeente":
-                rec["IND_WBI"] = 1
+                rec["IND_WBI"] = int(a.flag)
             rec["WATER"] = "NEE"
         for old, new_name, how in KAART_COLUMNS:
             value = kaart_value(a, how)
@@ -958,6 +970,41 @@ def write_kaart(out: Path, year: int, levels: dict[str, list[Area]]) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+def year_indeling(
+    profiles: list[dict[str, Any]],
+    info: pd.DataFrame,
+    wijk_names: dict[str, str],
+    wijk_geoms: dict[str, BaseGeometry],
+    year: int,
+) -> dict[str, tuple[str, BaseGeometry, str, list[tuple[str, str, str]]]]:
+    """The year's wijken: code -> (name, geometry, CBS flag, [(buurt, its code that year,
+    flag)]). Before SPLIT_YEAR, SPLIT_OFF is part of SPLIT_FROM; in SPLIT_YEAR CBS flags the
+    two wijken "3" (area changed) and the renumbered buurten "2" (new code, same area)."""
+    out = {}
+    for wk_code in sorted(WIJKEN):
+        codes = [p["code"] for p in profiles if p["wijk"] == wk_code]
+        changed = year == SPLIT_YEAR and wk_code in (SPLIT_FROM, SPLIT_OFF)
+        members = [(c, c, "2" if changed and wk_code == SPLIT_OFF else "1") for c in codes]
+        out[wk_code] = (wijk_names[wk_code], wijk_geoms[wk_code], "3" if changed else "1", members)
+    if year < SPLIT_YEAR:
+        name, geom, flag, members = out.pop(SPLIT_FROM)
+        _, off_geom, _, off = out.pop(SPLIT_OFF)
+        n = len(members)
+        renumbered = [(c, f"BU{GM_DIGITS}{SPLIT_FROM[-2:]}{n + i:02d}", "1")
+                      for i, (c, _, _) in enumerate(off, start=1)]  # fmt: skip
+        merged = shapely.union_all([geom, off_geom])
+        out[SPLIT_FROM] = (name, polygonal(merged), flag, members + renumbered)
+        out = dict(sorted(out.items()))
+    return out
+
+
+def year_name(name: str, code: str, year_code: str) -> str:
+    """A renumbered buurt is named after its wijk of that year."""
+    if code == year_code:
+        return name
+    return f"{WIJKEN[SPLIT_FROM].short}-{year_code[-2:]} (synthetisch)"
+
+
 def generate(seed: int, out: Path) -> None:
     master = np.random.default_rng(seed)
     rng_geo, rng_profile, rng_years, rng_round, rng_nl = master.spawn(5)
@@ -978,17 +1025,17 @@ def generate(seed: int, out: Path) -> None:
         gm = Area(GM_CODE, GM_NAAM, "Gemeente", GM_NAAM, gm_true, publish(gm_true, year, rounder))
         gm.geometry = gemeente_geom
         ordered, wijk_areas, buurt_areas = [gm], [], []
-        for wk_code in sorted(WIJKEN):
-            codes = [p["code"] for p in profiles if p["wijk"] == wk_code]
-            wk_true = add([true_b[c] for c in codes])
-            wk = Area(wk_code, wijk_names[wk_code], "Wijk", GM_NAAM, wk_true,
-                      publish(wk_true, year, rounder), wijk_geoms[wk_code])  # fmt: skip
+        indeling = year_indeling(profiles, info, wijk_names, wijk_geoms, year)
+        for wk_code, (wk_name, wk_geom, wk_flag, members) in indeling.items():
+            wk_true = add([true_b[c] for c, _, _ in members])
+            wk = Area(wk_code, wk_name, "Wijk", GM_NAAM, wk_true,
+                      publish(wk_true, year, rounder), wk_geom, flag=wk_flag)  # fmt: skip
             ordered.append(wk)
             wijk_areas.append(wk)
-            for code in codes:
-                b = Area(code, info.at[code, "name"], "Buurt", GM_NAAM, true_b[code],
-                         publish(true_b[code], year, rounder), info.at[code, "geometry"],
-                         wk_code, wijk_names[wk_code])  # fmt: skip
+            for code, year_code, bu_flag in members:
+                b = Area(year_code, year_name(info.at[code, "name"], code, year_code), "Buurt",
+                         GM_NAAM, true_b[code], publish(true_b[code], year, rounder),
+                         info.at[code, "geometry"], wk_code, wk_name, flag=bu_flag)  # fmt: skip
                 ordered.append(b)
                 buurt_areas.append(b)
         nl_true = true_nl(year, rng_nl)

@@ -106,6 +106,13 @@ class Notify:
 
 
 @dataclass(frozen=True)
+class AreaSettings:
+    """The reference geography: every series is shown on the areas of this year."""
+
+    reference_year: int
+
+
+@dataclass(frozen=True)
 class OwnArea:
     """A programme or focus area: a set of CBS buurt/wijk codes, or a polygon of its own."""
 
@@ -137,6 +144,11 @@ class Config:
     targets: tuple[Target, ...]
     notify: Notify = Notify()
     privacy: Privacy = Privacy()
+    areas: AreaSettings | None = None  # None: the last configured year
+
+    @property
+    def reference_year(self) -> int:
+        return self.areas.reference_year if self.areas else max(self.years)
 
     @property
     def gemeente_digits(self) -> str:
@@ -167,9 +179,13 @@ _TOP: _Spec = {
     "targets": (list, "an array of tables ([[targets]])", False),
     "notify": (dict, "a table", False),
     "privacy": (dict, "a table", False),
+    "areas": (dict, "a table", False),
 }
 _PRIVACY: _Spec = {
     "retention_years": (int, "a whole number of years (0: keep every delivery)", False),
+}
+_AREAS: _Spec = {
+    "reference_year": (int, "a year (one of 'years')", False),
 }
 _NOTIFY: _Spec = {
     "webhook_url": (str, "a URL (empty: off)", False),
@@ -372,6 +388,11 @@ def load_config(path: str | Path) -> Config:
     if notify.on not in ("failure", "always"):
         raise ConfigError(f"{file}: 'notify.on' must be 'failure' or 'always', got {notify.on!r}")
 
+    areas_raw = _check_section(file, "areas", top.get("areas", {}), _AREAS)
+    reference = areas_raw.get("reference_year", max(years))
+    if reference not in years:
+        raise ConfigError(f"{file}: 'areas.reference_year' {reference} is not one of 'years'")
+
     return Config(
         path=file,
         gemeente=gemeente,
@@ -385,4 +406,5 @@ def load_config(path: str | Path) -> Config:
         targets=tuple(targets),
         notify=notify,
         privacy=Privacy(retention_years=retention),
+        areas=AreaSettings(reference_year=reference),
     )

@@ -13,6 +13,7 @@ GROUPS = {
     "politie_checked": "checks",
     **{f"{s}_checked": "checks" for s in DELIVERIES},
     "area_model": "transforms",
+    "area_changes": "transforms",
     "cbs_indicator_facts_table": "transforms",
     "municipal_indicator_facts_table": "transforms",
     "police_indicator_facts_table": "transforms",
@@ -29,6 +30,7 @@ REQUIRED_DEPENDENCIES = {
     "politie_checked": {"politie_tables"},
     **{f"{s}_checked": {f"{s}_files"} for s in DELIVERIES},
     "area_model": {"cbs_kerncijfers_checked", "cbs_kaart_checked"},
+    "area_changes": {"area_model", "cbs_kerncijfers_checked", "pc6_buurt_checked"},
     "cbs_indicator_facts_table": {"cbs_kerncijfers_checked", "area_model"},
     "municipal_indicator_facts_table": {
         *(f"{s}_checked" for s in DELIVERIES),
@@ -40,6 +42,7 @@ REQUIRED_DEPENDENCIES = {
         "cbs_indicator_facts_table",
         "municipal_indicator_facts_table",
         "police_indicator_facts_table",
+        "area_changes",
     },
     "published_warehouse": {"protected_indicator_facts"},
 }

@@ -26,9 +26,62 @@ class AreaError(ValueError):
 
 @dataclass
 class AreaModel:
-    dim_area: pd.DataFrame
+    dim_area: pd.DataFrame  # one row per code, on the reference geography, + own areas
     own_members: pd.DataFrame  # area_code, member_code
     coverage: pd.DataFrame  # geo_year, area_code, area_level, in_statistics, has_boundary
+    dim_area_year: pd.DataFrame | None = None  # an area is a code IN A YEAR (DIM_AREA_YEAR)
+    boundaries: pd.DataFrame | None = None  # geo_year, area_code, area_level, ..., geometry
+    reference_year: int | None = None
+
+
+DIM_AREA_YEAR = [
+    "area_code",
+    "geo_year",
+    "area_name",
+    "area_level",
+    "parent_code",
+    "cbs_change_flag",
+    "has_statistics",
+    "has_boundary",
+    "geometry_wkb",
+]
+
+
+def reference_geo_year(config: Config, stat_areas: pd.DataFrame, bounds: pd.DataFrame) -> int:
+    """The configured reference year, or (when it has no statistics and no boundaries yet) the
+    latest earlier year that has them."""
+    ref = config.reference_year
+    have = {int(y) for y in stat_areas["period_year"]} | {int(y) for y in bounds["geo_year"]}
+    earlier = [y for y in have if y <= ref]
+    return max(earlier) if earlier else (min(have) if have else ref)
+
+
+def areas_per_year(stat_areas: pd.DataFrame, bounds: pd.DataFrame) -> pd.DataFrame:
+    """DIM_AREA_YEAR: every CBS area of every year, from that year's statistics and kaart."""
+    stats = stat_areas.rename(columns={"period_year": "geo_year"})
+    if "change_flag" not in stats:
+        stats = stats.assign(change_flag=None)
+    stats = stats[["geo_year", "area_code", "area_level", "area_name", "change_flag"]]
+    b = bounds[["geo_year", "area_code", "area_level", "area_name", "parent_code", "geometry"]]
+    both = stats.merge(
+        b, on=["geo_year", "area_code"], how="outer", suffixes=("", "_b"), indicator=True
+    )
+    both["area_level"] = both["area_level"].fillna(both["area_level_b"])
+    both["area_name"] = both["area_name"].fillna(both["area_name_b"]).fillna(both["area_code"])
+    both["has_statistics"] = both["_merge"].isin(["both", "left_only"])
+    both["has_boundary"] = both["geometry"].notna()
+    both["parent_code"] = [
+        bp if isinstance(bp, str) and bp else parent_of(code, level)
+        for code, level, bp in zip(
+            both["area_code"], both["area_level"], both["parent_code"], strict=True
+        )
+    ]
+    both["cbs_change_flag"] = both["change_flag"]
+    both["geo_year"] = both["geo_year"].astype("int64")
+    both["geometry_wkb"] = [
+        g.wkb if isinstance(g, BaseGeometry) else None for g in both["geometry"]
+    ]
+    return both.sort_values(["geo_year", "area_code"])[DIM_AREA_YEAR].reset_index(drop=True)
 
 
 def parent_of(code: str, level: str) -> str | None:
@@ -100,6 +153,7 @@ def build_area_model(
         "NL00"
     )
     bounds = bounds[in_scope]
+    boundaries_in_scope = bounds
 
     # Coverage per year: statistics and boundaries side by side.
     stat_keys = stat_areas[["period_year", "area_code", "area_level"]].rename(
@@ -119,6 +173,18 @@ def build_area_model(
         ~(cov["in_statistics"] & cov["has_boundary"]),
         ["geo_year", "area_code", "area_level", "in_statistics", "has_boundary"],
     ].reset_index(drop=True)
+    per_year = areas_per_year(stat_areas, bounds)
+
+    # dim_area: the areas of the reference year (its statistics, its boundaries or the
+    # nearest earlier boundaries), one row per code; first/last_year over all years.
+    reference = reference_geo_year(config, stat_areas, bounds)
+    years_of = stat_areas.groupby("area_code")["period_year"].agg(["min", "max"])
+    stat_areas = stat_areas[stat_areas["period_year"] == reference]
+    bound_years = (
+        sorted(y for y in set(bounds["geo_year"]) if y <= reference)
+        or sorted(set(bounds["geo_year"]))[:1]
+    )
+    bounds = bounds[bounds["geo_year"] == bound_years[-1]] if bound_years else bounds
 
     # One row per CBS area: latest name and geometry.
     stat_latest = (
@@ -127,9 +193,8 @@ def build_area_model(
         .agg(
             area_level=("area_level", "last"),
             stat_name=("area_name", "last"),
-            first_year=("period_year", "min"),
-            last_year=("period_year", "max"),
         )
+        .join(years_of.rename(columns={"min": "first_year", "max": "last_year"}))
     )
     bound_latest = (
         bounds.sort_values("geo_year")
@@ -226,4 +291,7 @@ def build_area_model(
         dim_area=dim,
         own_members=pd.DataFrame(member_rows, columns=["area_code", "member_code"]),
         coverage=coverage,
+        dim_area_year=per_year,
+        boundaries=boundaries_in_scope,
+        reference_year=reference,
     )

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 SCHEMA_SQL = Path(__file__).with_name("sql") / "schema.sql"
+AREAS_SQL = Path(__file__).with_name("sql") / "areas.sql"  # areas per year, area changes
 # Our staging and history-copy files, and what DuckDB keeps beside them (.wal, a .tmp folder).
 _STAGING = re.compile(
     r"^\.(?P<name>.+)\.(?:tmp|previous)-(?P<pid>\d+)-(?P<run>[0-9a-f-]+)(?:\.wal|\.tmp)?$"
@@ -39,6 +40,7 @@ class WarehouseContent:
     coverage: pd.DataFrame
     cbs: dict[str, pd.DataFrame] = field(default_factory=dict)  # CBS's public figures, schema cbs
     quarantine: dict[str, pd.DataFrame] = field(default_factory=dict)  # source -> rows
+    published: dict[str, pd.DataFrame] = field(default_factory=dict)  # more published tables
 
 
 def staging_path(target: Path, run_id: str) -> Path:
@@ -100,6 +102,7 @@ def write_warehouse(
     con = duckdb.connect(str(path))
     try:
         con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+        con.execute(AREAS_SQL.read_text(encoding="utf-8"))
         _insert(
             con, "meta_config", pd.DataFrame([{"run_id": content.run["run_id"], **content.config}])
         )
@@ -112,6 +115,8 @@ def write_warehouse(
             _insert(con, f"cbs.{name}", frame)
         for source, frame in content.quarantine.items():
             _insert(con, f"quarantine_{source}", frame)
+        for name, frame in content.published.items():
+            _insert(con, name, frame)
         changes: list[dict] = []
         run = dict(content.run)
         if previous is not None and previous.exists():

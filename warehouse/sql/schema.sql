@@ -9,6 +9,7 @@ CREATE TABLE meta_config (
     gemeente VARCHAR NOT NULL,
     gemeente_name VARCHAR,
     baseline_year INTEGER NOT NULL,
+    reference_year INTEGER,
     years INTEGER[] NOT NULL,
     min_count INTEGER NOT NULL,
     protection_interval INTEGER,
@@ -79,6 +80,8 @@ CREATE TABLE fact_indicator (
     synthetic BOOLEAN NOT NULL,
     input_versions VARCHAR[] NOT NULL,
     run_id VARCHAR NOT NULL,
+    estimate_method VARCHAR,
+    series_break BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (indicator_id, area_code, period_year)
 );
 COMMENT ON TABLE fact_indicator IS 'Een rij per indicator x gebied x periode: waarde, teller, noemer, of de cel is onderdrukt en waarom (bron geheim, geen bron dit jaar, kleine aantallen), of het een schatting is (eigen gebied op basis van een CBS-gemiddelde of -percentage), de invoerversies en de run.';
@@ -89,6 +92,8 @@ COMMENT ON COLUMN fact_indicator.denominator IS 'Noemer (aantal), of bij een gew
 COMMENT ON COLUMN fact_indicator.suppression_reason IS 'Waarom de cel leeg is: bron geheim (CBS publiceert het niet), geen bron dit jaar (variabele of gebied ontbreekt in de tabel van dat jaar), kleine aantallen, niet te berekenen (noemer 0).';
 COMMENT ON COLUMN fact_indicator.is_estimate IS 'TRUE: een CBS-gemiddelde of -percentage voor een eigen gebied, gewogen over de delen; een schatting.';
 COMMENT ON COLUMN fact_indicator.partial IS 'TRUE: de periode is niet compleet (bijv. maanden ontbreken); nooit vergeleken met het basisjaar.';
+COMMENT ON COLUMN fact_indicator.estimate_method IS 'Herberekend naar de gebiedsindeling van het referentiejaar (meta_config.reference_year) omdat de grens veranderde: adressen (verdeeld naar adressen uit de postcode-huisnummertabellen van beide jaren) of oppervlakte (naar overlappende oppervlakte). NULL: het cijfer zoals gepubliceerd. Zie area_change en fact_indicator_as_published.';
+COMMENT ON COLUMN fact_indicator.series_break IS 'TRUE: trendbreuk. Het cijfer hoort bij het gebied zoals het dat jaar was en dat kon niet naar de indeling van het referentiejaar worden omgerekend (geen grenzen van dat jaar); nooit vergeleken met een ander jaar.';
 COMMENT ON COLUMN fact_indicator.input_versions IS 'De invoerversies waaruit de cel komt, bijv. 85618NED@2025-03-31T02:00:00.';
 
 CREATE TABLE meta_run (
@@ -302,10 +307,14 @@ SELECT f.indicator_id, i.theme, i.name, i.unit,
        c.baseline_year,
        b.value AS baseline_value,
        -- A partial period is never compared: it would look like a change that is not there.
+       -- Nor is a figure across a series break (an area that may have been another place).
        CASE WHEN NOT f.suppressed AND NOT b.suppressed AND NOT f.partial
+                 AND NOT f.series_break AND NOT b.series_break
             THEN f.value - b.value END AS change_since_baseline,
        CASE WHEN NOT f.suppressed AND NOT b.suppressed AND NOT f.partial AND b.value <> 0
+                 AND NOT f.series_break AND NOT b.series_break
             THEN 100 * (f.value - b.value) / b.value END AS change_pct_since_baseline,
+       f.estimate_method, f.series_break,
        f.run_id
 FROM fact_indicator f
 JOIN dim_indicator i USING (indicator_id)
@@ -314,12 +323,12 @@ CROSS JOIN meta_config c
 LEFT JOIN fact_indicator b
        ON b.indicator_id = f.indicator_id AND b.area_code = f.area_code
       AND b.period_year = c.baseline_year AND NOT b.partial;
-COMMENT ON VIEW indicators IS 'Ingang voor analisten: een rij per indicator x gebied x jaar met naam, eenheid, gebied, waarde, teller, noemer, onderdrukking en reden, schatting, synthetisch, en de verandering ten opzichte van het basisjaar (baseline_year).';
+COMMENT ON VIEW indicators IS 'Ingang voor analisten: een rij per indicator x gebied x jaar met naam, eenheid, gebied, waarde, teller, noemer, onderdrukking en reden, schatting (estimate_method: herberekend naar de indeling van het referentiejaar), synthetisch, en de verandering ten opzichte van het basisjaar (baseline_year); geen verandering over een trendbreuk (series_break).';
 
 CREATE VIEW indicator_targets AS
 WITH latest AS (
     SELECT indicator_id, area_code, max(period_year) AS latest_year
-    FROM fact_indicator WHERE NOT suppressed AND NOT partial
+    FROM fact_indicator WHERE NOT suppressed AND NOT partial AND NOT series_break
     GROUP BY ALL
 )
 SELECT t.indicator_id, t.area_code, t.change_pct AS target_change_pct, t.by_year,
@@ -336,13 +345,13 @@ SELECT t.indicator_id, t.area_code, t.change_pct AS target_change_pct, t.by_year
             ELSE f.value >= b.value + (b.value * t.change_pct / 100)
                  * (l.latest_year - c.baseline_year) / (t.by_year - c.baseline_year)
        END AS on_track,
-       CASE WHEN b.value IS NULL THEN 'geen waarde in het basisjaar'
+       CASE WHEN b.value IS NULL THEN 'geen waarde in het basisjaar (of trendbreuk)'
             WHEN f.value IS NULL THEN 'geen recente waarde' END AS note
 FROM dim_target t
 CROSS JOIN meta_config c
 LEFT JOIN fact_indicator b
        ON b.indicator_id = t.indicator_id AND b.area_code = t.area_code
-      AND b.period_year = c.baseline_year AND NOT b.suppressed
+      AND b.period_year = c.baseline_year AND NOT b.suppressed AND NOT b.series_break
 LEFT JOIN latest l ON l.indicator_id = t.indicator_id AND l.area_code = t.area_code
 LEFT JOIN fact_indicator f
        ON f.indicator_id = t.indicator_id AND f.area_code = t.area_code
