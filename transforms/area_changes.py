@@ -383,7 +383,8 @@ SQL_DIR = Path(__file__).with_name("sql")
 
 
 def indicator_kinds(catalogue: Sequence[Indicator]) -> pd.DataFrame:
-    """indicator_id, kind, scale: how a figure is restated (count | ratio | weighted)."""
+    """indicator_id, kind, scale, municipal: how a figure is restated (count | ratio |
+    weighted), and whether it is built from buurten (municipal data)."""
     rows = []
     for i in catalogue:
         if i.formula == "weighted":
@@ -394,8 +395,8 @@ def indicator_kinds(catalogue: Sequence[Indicator]) -> pd.DataFrame:
             kind = "count"
         else:
             kind = "ratio"
-        rows.append((i.id, kind, float(i.scale)))
-    return pd.DataFrame(rows, columns=["indicator_id", "kind", "scale"])
+        rows.append((i.id, kind, float(i.scale), i.formula == "municipal"))
+    return pd.DataFrame(rows, columns=["indicator_id", "kind", "scale", "municipal"])
 
 
 def own_parts(own_members: pd.DataFrame) -> pd.DataFrame:
@@ -443,7 +444,10 @@ def harmonise_facts(
         con.register("kinds", indicator_kinds(catalogue))
         con.register("own_parts", own_parts(own_members))
         sql = (SQL_DIR / "harmonise_facts.sql").read_text(encoding="utf-8")
-        out = con.sql(sql, params={"reference_year": int(harm.reference_year)}).df()
+        harmonised = con.sql(sql, params={"reference_year": int(harm.reference_year)}).arrow()
+        con.register("harmonised", harmonised.read_all())
+        sums = (SQL_DIR / "harmonise_municipal_wijken.sql").read_text(encoding="utf-8")
+        out = con.sql(sums).df()
     finally:
         con.close()
     out["input_versions"] = [list(v) for v in out["input_versions"]]
