@@ -39,6 +39,8 @@ class ValidationReport:
     rows_accepted: int = 0
     rows_quarantined: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # About the input as a whole, not a row: e.g. a file of 0 rows (still accepted).
+    warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
         """The `validate --json` object."""
@@ -53,6 +55,7 @@ class ValidationReport:
                 {k: v for k, v in asdict(p).items() if k in ("row", "column", "reason")}
                 for p in self.problems
             ],
+            "warnings": list(self.warnings),
         }
 
     @classmethod

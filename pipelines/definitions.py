@@ -34,7 +34,11 @@ from dagster import (
 from checks.kaart import kaart_suites, split_kaart
 from checks.kerncijfers import kerncijfers_suite, split_kerncijfers
 from pipelines.assetkit import check_result, is_synthetic, markdown_table
-from pipelines.assets_municipal import DELIVERY_ASSETS, municipal_indicator_facts_table
+from pipelines.assets_municipal import (
+    DELIVERY_ASSETS,
+    REDELIVERY_CHECKS,
+    municipal_indicator_facts_table,
+)
 from pipelines.assets_politie import (
     police_indicator_facts_table,
     politie_checked,
@@ -42,7 +46,7 @@ from pipelines.assets_politie import (
     politie_quarantine,
     politie_tables,
 )
-from pipelines.io import AtomicPickleIOManager
+from pipelines.io import AtomicPickleIOManager, housekeeping_folders
 from pipelines.notify import notify_run
 from pipelines.resources import WijkmonitorSettings
 from pipelines.versions import current_versions, published_versions
@@ -62,11 +66,11 @@ from transforms.indicators import cbs_indicator_facts, combine_years
 from warehouse.build import (
     WarehouseContent,
     publish_warehouse,
-    remove_stale_staging,
     staging_path,
     summarise_changes,
     write_warehouse,
 )
+from warehouse.housekeeping import build_lock, named_faults, remove_leftovers, staged_file
 from warehouse.runlog import append_run_log, failed_runs_from_log
 
 # --- sources ------------------------------------------------------------------------------
@@ -601,24 +605,22 @@ def published_warehouse(
     )
     target = config.paths.warehouse
     target.parent.mkdir(parents=True, exist_ok=True)
-    for stale in remove_stale_staging(target):
-        context.log.warning(f"removed a staging file left by a build that died: {stale}")
-    if not settings.force_publish and not warnings and versions == published_versions(target):
-        # Nothing new: leave the published file (and its readers) alone.
-        context.log.info("inputs, config and code as in the published warehouse: not published")
-        return Output(
-            {"warehouse": str(target), "published": False, "warnings": [], "changes": {}},
-            metadata={"published": False},
-        )
-    staging = staging_path(target, run_id)
-    try:
-        changes = write_warehouse(
-            staging, content, previous=target, earlier_runs=failed_runs_from_log(target)
-        )
-        publish_warehouse(staging, target)
-    finally:
-        if staging.exists():
-            staging.unlink()
+    with build_lock(target):  # re-entrant: the CLI's build already holds it
+        for stale in remove_leftovers(housekeeping_folders(config)):
+            context.log.warning(f"removed a file left by a build that died: {stale}")
+        if not settings.force_publish and not warnings and versions == published_versions(target):
+            # Nothing new: leave the published file (and its readers) alone.
+            context.log.info("inputs, config and code as in the published warehouse: not published")
+            return Output(
+                {"warehouse": str(target), "published": False, "warnings": [], "changes": {}},
+                metadata={"published": False},
+            )
+        staging = staging_path(target, run_id)
+        with staged_file(staging), named_faults():  # a failed write leaves no staging, no WAL
+            changes = write_warehouse(
+                staging, content, previous=target, earlier_runs=failed_runs_from_log(target)
+            )
+            publish_warehouse(staging, target)
     summary = {
         "published": True,
         "run_id": run_id,
@@ -715,6 +717,7 @@ ASSET_CHECKS = [
     kaart_expectations_met,
     politie_expectations_met,
     *(check for _, _, check in DELIVERY_ASSETS.values()),
+    *REDELIVERY_CHECKS.values(),
 ]
 
 monthly_build_job = define_asset_job("monthly_build", selection=AssetSelection.all())

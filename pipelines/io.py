@@ -15,7 +15,8 @@ from dagster import ConfigurableIOManager, InputContext, OutputContext
 
 from pipelines.resources import DEFAULT_CONFIG
 from pipelines.versions import cache_dir
-from sources.config import load_config
+from sources.config import Config, load_config
+from sources.errors import BuildFault
 
 
 class CacheMiss(LookupError):
@@ -36,12 +37,20 @@ class AtomicPickleIOManager(ConfigurableIOManager):
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.parent.chmod(0o700)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException as exc:
+            # A half-written output must not keep a full disk full.
+            tmp.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                named = exc if exc.filename else OSError(exc.errno, exc.strerror, str(path))
+                raise BuildFault.of(named) from exc
+            raise
 
     def load_input(self, context: InputContext) -> object:
         path = self._path(context.asset_key.path)
@@ -49,3 +58,14 @@ class AtomicPickleIOManager(ConfigurableIOManager):
             raise CacheMiss(f"{path}: no stored output of {context.asset_key.to_user_string()}")
         with open(path, "rb") as f:
             return pickle.load(f)
+
+
+def housekeeping_folders(config: Config) -> list[Path]:
+    """Where builds write temporary files: the warehouse folder, the output cache and the
+    restricted store (once the config has one); warehouse.housekeeping cleans these."""
+    warehouse = config.paths.warehouse
+    folders = [warehouse.parent, cache_dir(warehouse)]
+    restricted = getattr(config.paths, "restricted", None)
+    if restricted is not None:
+        folders.append(Path(restricted))
+    return folders

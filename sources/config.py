@@ -75,6 +75,15 @@ class Notify:
 
 
 @dataclass(frozen=True)
+class Deliveries:
+    """How re-deliveries of the municipality's files are taken."""
+
+    # A re-delivery with no rows, or that lost more than this fraction of the rows of the
+    # file it replaces, is not taken until confirmed (docs/landing.md).
+    max_shrink: float = 0.5
+
+
+@dataclass(frozen=True)
 class OwnArea:
     """A programme or focus area: a set of CBS buurt/wijk codes, or a polygon of its own."""
 
@@ -105,6 +114,7 @@ class Config:
     focus_areas: tuple[OwnArea, ...]
     targets: tuple[Target, ...]
     notify: Notify = Notify()
+    deliveries: Deliveries = Deliveries()
 
     @property
     def gemeente_digits(self) -> str:
@@ -134,6 +144,10 @@ _TOP: _Spec = {
     "focus_areas": (list, "an array of tables ([[focus_areas]])", False),
     "targets": (list, "an array of tables ([[targets]])", False),
     "notify": (dict, "a table", False),
+    "deliveries": (dict, "a table", False),
+}
+_DELIVERIES: _Spec = {
+    "max_shrink": ((int, float), "a fraction between 0 and 1 (0.5: half the rows)", False),
 }
 _NOTIFY: _Spec = {
     "webhook_url": (str, "a URL (empty: off)", False),
@@ -279,6 +293,13 @@ def load_config(path: str | Path) -> Config:
     if notify.on not in ("failure", "always"):
         raise ConfigError(f"{file}: 'notify.on' must be 'failure' or 'always', got {notify.on!r}")
 
+    deliveries_raw = _check_section(file, "deliveries", top.get("deliveries", {}), _DELIVERIES)
+    max_shrink = float(deliveries_raw.get("max_shrink", Deliveries.max_shrink))
+    if not 0 <= max_shrink <= 1:
+        raise ConfigError(
+            f"{file}: 'deliveries.max_shrink' must be a fraction between 0 and 1, got {max_shrink}"
+        )
+
     return Config(
         path=file,
         gemeente=gemeente,
@@ -293,4 +314,5 @@ def load_config(path: str | Path) -> Config:
         focus_areas=focus,
         targets=tuple(targets),
         notify=notify,
+        deliveries=Deliveries(max_shrink=max_shrink),
     )
