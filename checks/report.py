@@ -43,8 +43,8 @@ class ValidationReport:
     warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        """The `validate --json` object."""
-        return {
+        """The `validate --json` object (`warnings` only when there are any)."""
+        out = {
             "source": self.source,
             "path": self.path,
             "status": self.status,
@@ -55,8 +55,10 @@ class ValidationReport:
                 {k: v for k, v in asdict(p).items() if k in ("row", "column", "reason")}
                 for p in self.problems
             ],
-            "warnings": list(self.warnings),
         }
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out
 
     @classmethod
     def counted(
