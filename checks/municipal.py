@@ -16,6 +16,7 @@ reader; everything found here keeps the accounting rows_read = accepted + quaran
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -35,6 +36,8 @@ from sources.delivery import (
     LINE_COLUMN,
     SOURCES,
     DeliveryFile,
+    RefusedReplacement,
+    confirmation_marker,
     read_delivery,
 )
 from sources.errors import UnreadableInput
@@ -708,6 +711,40 @@ def municipal_suite(
     return replace(outcome, outcomes=[replace(o, sample=[]) for o in outcome.outcomes])
 
 
+# --------------------------------------------------------------------------- re-deliveries
+
+SHRINK_EXPECTATION = "herlevering_niet_kleiner"
+EMPTY_DELIVERY = (
+    "0 rows: the file holds only its header; as a re-delivery it would not replace an "
+    "earlier file of the same period unless confirmed (see docs/landing.md)"
+)
+
+
+def shrink_outcomes(source: str, refused: Sequence[RefusedReplacement]) -> list[dict]:
+    """One failed meta_check row per refused re-delivery, naming both files."""
+    return [
+        {
+            "source": source,
+            "suite": r.refused.name,
+            "expectation": SHRINK_EXPECTATION,
+            "column_name": None,
+            "success": False,
+            "unexpected_count": r.kept_rows - r.refused_rows,
+            "sample": json.dumps(
+                {
+                    "niet_gebruikt": str(r.refused),
+                    "rijen": r.refused_rows,
+                    "behouden": str(r.kept),
+                    "rijen_behouden": r.kept_rows,
+                    "bevestigen_met": confirmation_marker(r.refused).name,
+                },
+                ensure_ascii=False,
+            ),
+        }
+        for r in refused
+    ]
+
+
 # --------------------------------------------------------------------------- CLI
 
 
@@ -721,10 +758,13 @@ def validate_delivery_file(path: Path | str, source: str, gemeente: str) -> Vali
         checked = split_delivery(read_delivery(path, source), gemeente)
     except UnreadableInput as exc:
         return ValidationReport.rejected(source, exc)
-    return ValidationReport.counted(
+    report = ValidationReport.counted(
         source,
         path,
         checked.rows_read,
         checked.rows_accepted,
         problems(checked.quarantine),
     )
+    if checked.rows_read == 0:
+        report.warnings.append(EMPTY_DELIVERY)
+    return report

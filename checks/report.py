@@ -42,10 +42,12 @@ class ValidationReport:
     rows_accepted: int = 0
     rows_quarantined: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # About the input as a whole, not a row: e.g. a file of 0 rows (still accepted).
+    warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        """The `validate --json` object."""
-        return {
+        """The `validate --json` object (`warnings` only when there are any)."""
+        out = {
             "source": self.source,
             "path": self.path,
             "status": self.status,
@@ -61,6 +63,9 @@ class ValidationReport:
                 for p in self.problems
             ],
         }
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out
 
     @classmethod
     def counted(

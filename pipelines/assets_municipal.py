@@ -5,15 +5,26 @@ a blocking GX check. One factory makes all five, so a new delivery source is one
 An unreadable delivery fails the run with a message naming the file and the problem: the
 published warehouse stays as it was until the municipality delivers a usable file."""
 
-import pandas as pd
-from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output, asset, asset_check
+from pathlib import Path
 
-from checks.municipal import ACCEPTED_COLUMNS, municipal_suite, split_delivery
+import pandas as pd
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetIn,
+    MetadataValue,
+    Output,
+    asset,
+    asset_check,
+)
+
+from checks.municipal import ACCEPTED_COLUMNS, municipal_suite, shrink_outcomes, split_delivery
 from checks.quarantine import QUARANTINE_COLUMNS, public_quarantines
 from pipelines.assetkit import check_result, markdown_table
 from pipelines.resources import WijkmonitorSettings
 from sources.config import DELIVERY_SOURCES
-from sources.delivery import find_deliveries, read_delivery
+from sources.delivery import DeliveryFile, find_deliveries, read_delivery
 from sources.retention import RETAINED_SOURCES, apply_retention
 from transforms.geocode import PLACEMENT_YEAR_COLUMN, buurt_polygons, crosswalk_frame, place
 from transforms.indicators import combine_years
@@ -51,18 +62,31 @@ def delivery_assets(source: str):
         if not folder.is_dir():
             context.log.info(f"{folder}: no deliveries of {source}")
             return Output(
-                {"files": [], "superseded": [], "warnings": removed},
+                {"files": [], "superseded": [], "warnings": removed, "refused": []},
                 metadata={"files": 0, "folder": str(folder)},
             )
-        found = find_deliveries(folder, source)
-        unused = [
+        cache: dict[Path, DeliveryFile] = {}
+
+        def delivered(path: Path) -> DeliveryFile:  # unreadable: names the file
+            if path not in cache:
+                cache[path] = read_delivery(path, source)
+            return cache[path]
+
+        found = find_deliveries(
+            folder,
+            source,
+            rows=lambda p: delivered(p).rows_read,
+            max_shrink=config.deliveries.max_shrink,
+        )
+        found_warnings = [
             f"{path}: not used ({why}); a {source} file is named {source}_<period>"
             for path, why in found.unrecognised
-        ]
-        for w in unused:
+        ] + [r.message() for r in found.refused]
+        for w in found_warnings:
             context.log.warning(w)
-        warnings = removed + unused
-        read = [read_delivery(p, source) for p in found.current]  # unreadable: names the file
+        warnings = removed + found_warnings
+        read = [delivered(p) for p in found.current]
+        cache.clear()
         rows = pd.DataFrame(
             [
                 {
@@ -78,9 +102,15 @@ def delivery_assets(source: str):
             ]
         )
         return Output(
-            {"files": read, "superseded": list(found.superseded), "warnings": warnings},
+            {
+                "files": read,
+                "superseded": list(found.superseded),
+                "warnings": warnings,
+                "refused": list(found.refused),
+            },
             metadata={
                 "files": len(read),
+                "refused": MetadataValue.json([r.message() for r in found.refused]),
                 "superseded": MetadataValue.json(
                     [f"{old.name} -> {new.name}" for old, new in found.superseded]
                 ),
@@ -117,6 +147,7 @@ def delivery_assets(source: str):
                 "splits": splits,
                 "superseded": delivered["superseded"],
                 "warnings": delivered.get("warnings", []),
+                "refused": delivered.get("refused", []),
             },
             metadata={
                 "rows_accepted": int(summary["accepted"].sum()),
@@ -142,7 +173,38 @@ def delivery_assets(source: str):
     return files, checked, expectations
 
 
+def redelivery_check(source: str, files):
+    """The non-blocking check that no re-delivery of `source` was refused for shrinking its
+    period: the build goes on with the earlier file and publishes; the failed outcome is in
+    meta_check (one row per refused file) and the run's warnings."""
+
+    @asset_check(
+        asset=files,
+        name=f"{source}_redeliveries_complete",
+        blocking=False,
+        description=f"No {source} re-delivery with no rows or far fewer rows than the file it "
+        "replaces ([deliveries] max_shrink); such a file is not used until confirmed.",
+    )
+    def redeliveries(value):
+        refused = value.get("refused", [])
+        return AssetCheckResult(
+            passed=not refused,
+            severity=AssetCheckSeverity.WARN,
+            description="; ".join(r.message() for r in refused) or "no re-delivery refused",
+            metadata={
+                "refused": MetadataValue.json([r.message() for r in refused]),
+                # Read back by the warehouse asset into meta_check.
+                "outcomes": MetadataValue.json(shrink_outcomes(source, refused)),
+            },
+        )
+
+    return redeliveries
+
+
 DELIVERY_ASSETS = {source: delivery_assets(source) for source in DELIVERY_SOURCES}
+REDELIVERY_CHECKS = {
+    source: redelivery_check(source, files) for source, (files, _, _) in DELIVERY_ASSETS.items()
+}
 
 
 # What raw.<source> keeps: the accepted columns, and for placed rows the buurt and how.
@@ -233,6 +295,22 @@ def municipal_indicator_facts_table(
                     "rows_accepted": s.rows_accepted - lost,
                     "rows_quarantined": s.rows_quarantined + lost,
                     "status": "accepted",
+                }
+            )
+        for r in value.get("refused", []):
+            inputs.append(
+                {
+                    "source": source,
+                    "input_id": f"{r.refused.name} (niet gebruikt: {r.refused_rows} rijen, "
+                    f"{r.kept.name} had er {r.kept_rows})",
+                    "path": str(r.refused),
+                    "period": None,
+                    "period_year": None,
+                    "sha256": "",
+                    "rows_read": 0,
+                    "rows_accepted": 0,
+                    "rows_quarantined": 0,
+                    "status": "refused",
                 }
             )
         for old, new in value["superseded"]:

@@ -183,21 +183,44 @@ def plan(cfg, offline: bool):
     )
 
 
-def _failure_messages(result) -> list[str]:
+def _error_text(error) -> str:
+    """One line for a step's serialized error: the error our code raised (not Dagster's
+    wrapper around it, nor the library error beneath it), without its class name."""
+    chain = [error]
+    while chain[-1].cause is not None:
+        chain.append(chain[-1].cause)
+    ours = next((e for e in chain if not e.cls_name.startswith("Dagster")), chain[-1])
+    text = ours.message.strip().splitlines()[0] if ours.message.strip() else ours.cls_name
+    prefix = text.split(": ", 1)
+    if len(prefix) == 2 and prefix[0].rsplit(".", 1)[-1] == ours.cls_name:
+        text = prefix[1]
+        if ours.cls_name not in _OUR_ERRORS and ours.cls_name not in _OS_ERRORS:
+            text = f"{ours.cls_name}: {text}"
+    m = _ERRNO_TEXT.match(text)
+    if m:  # an OSError of the standard library: the file first, as describe_fault does
+        text = f"{m['file']}: {m['cause'][0].lower()}{m['cause'][1:]}"
+    return text
+
+
+_OUR_ERRORS = {"UnreadableInput", "InputRejected", "BuildFault", "ConfigError", "FetchError"}
+_OS_ERRORS = {"OSError", "PermissionError", "FileNotFoundError", "IsADirectoryError", "IOError"}
+_ERRNO_TEXT = __import__("re").compile(r"^\[Errno \d+\] (?P<cause>.+?): '(?P<file>.+)'$")
+
+
+def _failure_messages(result, debug: bool = False) -> list[str]:
     messages = []
     for ev in result.all_events:
         if ev.is_step_failure:
             error = ev.event_specific_data.error
-            cause = error
-            while cause.cause is not None:
-                cause = cause.cause
-            messages.append(f"{ev.step_key}: {cause.message.strip()}")
-        elif ev.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = ev.event_specific_data
-            if not data.passed:
-                desc = data.description or ""
-                messages.append(f"check {data.check_name} failed: {desc}")
-    return messages
+            messages.append(f"{ev.step_key}: {_error_text(error)}")
+            if debug:
+                err.print(error.to_string(), markup=False, highlight=False)
+    return messages + _failed_check_messages(result)
+
+
+DebugOption = Annotated[
+    bool, typer.Option("--debug", help="On a failure, show the full traceback too.")
+]
 
 
 @app.command()
@@ -209,61 +232,134 @@ def build(
     full: Annotated[
         bool, typer.Option("--full", help="Recompute everything, even unchanged inputs.")
     ] = False,
+    debug: DebugOption = False,
 ) -> None:
-    """Materialise what changed (or everything), publish the warehouse, print a summary."""
-    from datetime import UTC, datetime
+    """Materialise what changed (or everything), publish the warehouse, print a summary.
 
-    from pipelines.notify import notify_run
-    from warehouse.runlog import append_run_log
+    One build at a time per warehouse; each first removes what builds that died left behind.
+    Any fault ends in one line naming the file and the cause, and a record in the run log."""
+    from pipelines.io import clean_up_after_crashes
+    from warehouse.housekeeping import BuildLocked, build_lock
 
     cfg = _load(config)
     err.print(f"[bold]wijkmonitor build[/bold] {cfg.gemeente} {'(offline)' if offline else ''}")
+    try:
+        with build_lock(cfg.paths.warehouse):
+            for note in clean_up_after_crashes(cfg):
+                err.print(f"  {note}")
+            _build(cfg, offline, full, debug)
+    except BuildLocked as exc:
+        err.print(f"[red]build not started:[/red] {exc}")
+        raise typer.Exit(3) from None
+    except OSError as exc:  # the lock itself (an unwritable warehouse folder)
+        if debug:
+            raise
+        from sources.errors import describe_fault
+
+        err.print(f"[red]build failed:[/red] {describe_fault(exc)}")
+        raise typer.Exit(1) from None
+
+
+def _build(cfg, offline: bool, full: bool, debug: bool) -> None:
+    from datetime import UTC, datetime
+
+    from sources.errors import describe_fault
+    from warehouse.runlog import start_run_log
+
     t0 = time.monotonic()
-    started = datetime.now(UTC)
-    the_plan = plan(cfg, offline)
-    if the_plan.nothing_to_do and not full:
-        err.print(
-            f"[green]nothing changed[/green]: {the_plan.reason}. Nothing recomputed, "
-            f"nothing published; {cfg.paths.warehouse} is up to date ({time.monotonic() - t0:.1f} s)."
-        )
-        return
-    sources = None if full else the_plan.sources
-    err.print(
-        f"  plan: {'everything' if sources is None else ', '.join(sources) + ' and what depends on them'} ({the_plan.reason if not full else '--full'})"
-    )
     run_id = str(uuid.uuid4())
-    result = run_build(cfg.path, offline, sources=sources, run_id=run_id, force_publish=full)
     record = {
         "run_id": run_id,
-        "started_at": started.isoformat(),
-        "finished_at": datetime.now(UTC).isoformat(),
+        "started_at": datetime.now(UTC).isoformat(),
         "offline": offline,
         "config_path": str(cfg.path),
-        "plan": sources,
-        "seconds": round(time.monotonic() - t0, 2),
     }
-    if not result.success:
-        messages = _failure_messages(result)
+
+    def finish(**fields) -> dict:
         record.update(
+            finished_at=datetime.now(UTC).isoformat(),
+            seconds=round(time.monotonic() - t0, 2),
+            **fields,
+        )
+        return record
+
+    try:
+        start_run_log(cfg.paths.warehouse, record)
+        the_plan = plan(cfg, offline)
+        if the_plan.nothing_to_do and not full:
+            _log_run(cfg, finish(status="unchanged", plan=[]), notify=False)
+            err.print(
+                f"[green]nothing changed[/green]: {the_plan.reason}. Nothing recomputed, "
+                f"nothing published; {cfg.paths.warehouse} is up to date "
+                f"({time.monotonic() - t0:.1f} s)."
+            )
+            return
+        sources = None if full else the_plan.sources
+        what = "everything" if sources is None else ", ".join(sources) + " and what depends on them"
+        err.print(f"  plan: {what} ({the_plan.reason if not full else '--full'})")
+        record["plan"] = sources
+        result = run_build(cfg.path, offline, sources=sources, run_id=run_id, force_publish=full)
+    except Exception as exc:
+        if debug:
+            raise
+        message = describe_fault(exc)
+        _log_run(cfg, finish(status="failed", message=message[:4000], failed_checks=[]))
+        _print_failure([message])
+        raise typer.Exit(1) from None
+    if not result.success:
+        messages = _failure_messages(result, debug)
+        finish(
             status="failed",
             message="; ".join(messages)[:4000],
             failed_checks=_failed_checks(result),
             steps=_step_seconds(result),
         )
-        append_run_log(cfg.paths.warehouse, record)
-        notify_run(cfg, record, log=lambda m: err.print(f"[yellow]{m}[/yellow]"))
-        err.print("[red]build failed; the published warehouse was not changed.[/red]")
-        for m in messages:
-            err.print(f"  {m}")
+        _log_run(cfg, record)
+        _print_failure(messages)
         raise typer.Exit(1)
     summary = result.output_for_node("published_warehouse")
-    record.update(status="success" if summary.get("published") else "unchanged")
-    append_run_log(cfg.paths.warehouse, record)
-    notify_run(cfg, record, log=lambda m: err.print(f"[yellow]{m}[/yellow]"))
+    finish(
+        status="success" if summary.get("published") else "unchanged",
+        failed_checks=_failed_checks(result),
+        warnings=summary.get("warnings", []),
+    )
+    _log_run(cfg, record)
     if not summary.get("published"):
         err.print("[green]nothing changed[/green]: the published warehouse is up to date.")
         return
     _print_summary(cfg, summary, time.monotonic() - t0)
+    for m in _failed_check_messages(result):  # non-blocking checks: published all the same
+        err.print(f"[yellow]{m}[/yellow]", highlight=False)
+
+
+def _failed_check_messages(result) -> list[str]:
+    return [
+        f"check {ev.event_specific_data.check_name} failed: {ev.event_specific_data.description or ''}"
+        for ev in result.all_events
+        if ev.event_type_value == "ASSET_CHECK_EVALUATION" and not ev.event_specific_data.passed
+    ]
+
+
+def _print_failure(messages: list[str]) -> None:
+    first, *more = messages or ["unknown cause (run with --debug)"]
+    err.print(f"[red]build failed:[/red] {first}", highlight=False)
+    for m in more:
+        err.print(f"  {m}", highlight=False)
+    err.print("the published warehouse was not changed.")
+
+
+def _log_run(cfg, record: dict, notify: bool = True) -> None:
+    """The run log and the notification; a record that cannot be written is said, not raised."""
+    from pipelines.notify import notify_run
+    from sources.errors import describe_fault
+    from warehouse.runlog import append_run_log
+
+    try:
+        append_run_log(cfg.paths.warehouse, record)
+    except OSError as exc:
+        err.print(f"[yellow]run record not written:[/yellow] {describe_fault(exc)}")
+    if notify:
+        notify_run(cfg, record, log=lambda m: err.print(f"[yellow]{m}[/yellow]"))
 
 
 def _print_summary(cfg, summary: dict, seconds: float) -> None:
@@ -337,12 +433,32 @@ def _step_seconds(result) -> dict[str, float]:
     }
 
 
+def _validate(path: Path, source: str, config: Path | None):
+    if source == "cbs_kerncijfers":
+        from checks.kerncijfers import validate_kerncijfers
+
+        return validate_kerncijfers(path)
+    if source == "cbs_kaart":
+        from checks.kaart import validate_kaart
+
+        return validate_kaart(path)
+    if source == "politie":
+        from checks.politie import validate_politie
+
+        cfg = _load(config) if config or _config_path(None).exists() else None
+        return validate_politie(path, cfg.gemeente if cfg else None)
+    from pipelines.validation import validate_delivery
+
+    return validate_delivery(path, source, _load(config))
+
+
 @app.command()
 def validate(
     path: Annotated[Path, typer.Argument(help="The file (or saved reply folder) to check.")],
     source: Annotated[str, typer.Option("--source", help=f"One of: {', '.join(VALIDATORS)}.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     config: ConfigOption = None,
+    debug: DebugOption = False,
 ) -> None:
     """Check one file against its source's contract; touches no warehouse. Municipal files
     with addresses or points are also placed in buurten with the boundaries and crosswalk of
@@ -350,28 +466,27 @@ def validate(
     if source not in VALIDATORS:
         err.print(f"unknown source {source!r}; known: {', '.join(VALIDATORS)}")
         raise typer.Exit(2)
-    if source == "cbs_kerncijfers":
-        from checks.kerncijfers import validate_kerncijfers
+    try:
+        report = _validate(path, source, config)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # the disk, a landing folder it reads, a damaged file
+        if debug:
+            raise
+        from sources.errors import describe_fault
 
-        report = validate_kerncijfers(path)
-    elif source == "cbs_kaart":
-        from checks.kaart import validate_kaart
-
-        report = validate_kaart(path)
-    elif source == "politie":
-        from checks.politie import validate_politie
-
-        cfg = _load(config) if config or _config_path(None).exists() else None
-        report = validate_politie(path, cfg.gemeente if cfg else None)
-    else:
-        from pipelines.validation import validate_delivery
-
-        report = validate_delivery(path, source, _load(config))
+        err.print(f"[red]validate failed:[/red] {describe_fault(exc)}", highlight=False)
+        raise typer.Exit(1) from None
     if as_json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
     else:
         colour = "green" if report.status == "accepted" else "red"
-        out.print(f"[{colour}]{report.status}[/{colour}] {report.path} ({source})")
+        status = report.status
+        if report.warnings and report.status == "accepted":
+            colour, status = "yellow", "accepted with warnings:"
+        out.print(f"[{colour}]{status}[/{colour}] {report.path} ({source})")
+        for w in report.warnings:
+            out.print(f"  [yellow]warning:[/yellow] {w}")
         out.print(
             f"rows read {report.rows_read}, accepted {report.rows_accepted}, "
             f"quarantined {report.rows_quarantined}"

@@ -36,7 +36,11 @@ from checks.kerncijfers import kerncijfers_suite, split_kerncijfers
 from checks.quarantine import public_quarantines
 from pipelines.assetkit import check_result, is_synthetic, markdown_table
 from pipelines.assets_areas import area_changes, change_summary
-from pipelines.assets_municipal import DELIVERY_ASSETS, municipal_indicator_facts_table
+from pipelines.assets_municipal import (
+    DELIVERY_ASSETS,
+    REDELIVERY_CHECKS,
+    municipal_indicator_facts_table,
+)
 from pipelines.assets_politie import (
     police_indicator_facts_table,
     politie_checked,
@@ -44,7 +48,7 @@ from pipelines.assets_politie import (
     politie_quarantine,
     politie_tables,
 )
-from pipelines.io import AtomicPickleIOManager
+from pipelines.io import AtomicPickleIOManager, clean_up_after_crashes
 from pipelines.notify import notify_run
 from pipelines.resources import WijkmonitorSettings
 from pipelines.versions import current_versions, published_versions
@@ -64,17 +68,16 @@ from transforms.facts import RESTRICTED_COLUMNS, dim_indicator, finish_facts
 from transforms.indicators import cbs_indicator_facts, combine_years
 from warehouse.build import (
     WarehouseContent,
-    remove_stale_staging,
     staging_path,
     summarise_changes,
     write_warehouse,
 )
+from warehouse.housekeeping import build_lock, named_faults, staged_file
 from warehouse.runlog import append_run_log, failed_runs_from_log
 from warehouse.stores import (
     RestrictedContent,
     private_dir,
     publish_stores,
-    reconcile_stores,
     restricted_staging,
     write_restricted_store,
 )
@@ -671,36 +674,32 @@ def published_warehouse(
     store = config.paths.restricted_store
     target.parent.mkdir(parents=True, exist_ok=True)
     private_dir(store.parent)
-    for note in reconcile_stores(target, store):
-        context.log.warning(note)
-    for stale in [*remove_stale_staging(target), *remove_stale_staging(store)]:
-        context.log.warning(f"removed a staging file left by a build that died: {stale}")
-    if (
-        not settings.force_publish
-        and not warnings
-        and store.exists()
-        and versions == published_versions(target)
-    ):
-        # Nothing new: leave the published file (and its readers) alone.
-        context.log.info("inputs, config and code as in the published warehouse: not published")
-        return Output(
-            {"warehouse": str(target), "published": False, "warnings": [], "changes": {}},
-            metadata={"published": False},
-        )
-    staging = staging_path(target, run_id)
-    staging_restricted = restricted_staging(store, run_id)
-    try:
-        changes = write_warehouse(
-            staging, content, previous=target, earlier_runs=failed_runs_from_log(target)
-        )
-        write_restricted_store(staging_restricted, restricted, staging, target)
-        publish_stores(
-            staging, target, staging_restricted, store, run_id, config.paths.published_mode
-        )
-    finally:
-        for leftover in (staging, staging_restricted):
-            if leftover.exists():
-                leftover.unlink()
+    with build_lock(target):  # re-entrant: the CLI's build already holds it
+        for note in clean_up_after_crashes(config):
+            context.log.warning(note)
+        if (
+            not settings.force_publish
+            and not warnings
+            and store.exists()
+            and versions == published_versions(target)
+        ):
+            # Nothing new: leave the published file (and its readers) alone.
+            context.log.info("inputs, config and code as in the published warehouse: not published")
+            return Output(
+                {"warehouse": str(target), "published": False, "warnings": [], "changes": {}},
+                metadata={"published": False},
+            )
+        staging = staging_path(target, run_id)
+        staging_restricted = restricted_staging(store, run_id)
+        # A failed write leaves no staging file, no WAL, in either store.
+        with staged_file(staging), staged_file(staging_restricted), named_faults():
+            changes = write_warehouse(
+                staging, content, previous=target, earlier_runs=failed_runs_from_log(target)
+            )
+            write_restricted_store(staging_restricted, restricted, staging, target)
+            publish_stores(
+                staging, target, staging_restricted, store, run_id, config.paths.published_mode
+            )
     summary = {
         "published": True,
         "run_id": run_id,
@@ -823,6 +822,7 @@ ASSET_CHECKS = [
     kaart_expectations_met,
     politie_expectations_met,
     *(check for _, _, check in DELIVERY_ASSETS.values()),
+    *REDELIVERY_CHECKS.values(),
 ]
 
 monthly_build_job = define_asset_job("monthly_build", selection=AssetSelection.all())

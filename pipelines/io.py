@@ -15,8 +15,10 @@ from dagster import ConfigurableIOManager, InputContext, OutputContext
 
 from pipelines.resources import DEFAULT_CONFIG
 from pipelines.versions import cache_dir
-from sources.config import load_config
-from warehouse.stores import private_dir
+from sources.config import Config, load_config
+from sources.errors import BuildFault
+from warehouse.housekeeping import remove_leftovers
+from warehouse.stores import private_dir, reconcile_stores
 
 
 class CacheMiss(LookupError):
@@ -36,12 +38,20 @@ class AtomicPickleIOManager(ConfigurableIOManager):
         path = self._path(context.asset_key.path)
         private_dir(path.parent, root=load_config(self.config_path).paths.restricted)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException as exc:
+            # A half-written output must not keep a full disk full.
+            tmp.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                named = exc if exc.filename else OSError(exc.errno, exc.strerror, str(path))
+                raise BuildFault.of(named) from exc
+            raise
 
     def load_input(self, context: InputContext) -> object:
         path = self._path(context.asset_key.path)
@@ -49,3 +59,18 @@ class AtomicPickleIOManager(ConfigurableIOManager):
             raise CacheMiss(f"{path}: no stored output of {context.asset_key.to_user_string()}")
         with open(path, "rb") as f:
             return pickle.load(f)
+
+
+def housekeeping_folders(config: Config) -> list[Path]:
+    """Where builds write temporary files: the warehouse folder, the output cache and the
+    restricted store (once the config has one); warehouse.housekeeping cleans these."""
+    return [config.paths.warehouse.parent, config.paths.restricted, cache_dir(config.paths)]
+
+
+def clean_up_after_crashes(config: Config) -> list[str]:
+    """What builds that died left behind, put right (the restricted store of a build that
+    died between the two publishing renames is put back first) or removed. Run under the
+    build lock, by every build."""
+    notes = reconcile_stores(config.paths.warehouse, config.paths.restricted_store)
+    removed = remove_leftovers(housekeeping_folders(config))
+    return notes + [f"removed a file left by a build that died: {p}" for p in removed]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from checks.municipal import split_delivery
+from checks.municipal import EMPTY_DELIVERY, split_delivery
 from checks.quarantine import problems
 from checks.report import ValidationReport
 from sources.config import Config
@@ -64,5 +64,7 @@ def validate_delivery(path: Path, source: str, config: Config) -> ValidationRepo
         accepted,
         problems(quarantine),
     )
+    if checked.rows_read == 0:
+        report.warnings.append(EMPTY_DELIVERY)
     assert report.rows_read == report.rows_accepted + report.rows_quarantined
     return report

@@ -113,6 +113,15 @@ class AreaSettings:
 
 
 @dataclass(frozen=True)
+class Deliveries:
+    """How re-deliveries of the municipality's files are taken."""
+
+    # A re-delivery with no rows, or that lost more than this fraction of the rows of the
+    # file it replaces, is not taken until confirmed (docs/landing.md).
+    max_shrink: float = 0.5
+
+
+@dataclass(frozen=True)
 class OwnArea:
     """A programme or focus area: a set of CBS buurt/wijk codes, or a polygon of its own."""
 
@@ -144,6 +153,7 @@ class Config:
     targets: tuple[Target, ...]
     notify: Notify = Notify()
     privacy: Privacy = Privacy()
+    deliveries: Deliveries = Deliveries()
     areas: AreaSettings | None = None  # None: the last configured year
 
     @property
@@ -180,12 +190,16 @@ _TOP: _Spec = {
     "notify": (dict, "a table", False),
     "privacy": (dict, "a table", False),
     "areas": (dict, "a table", False),
+    "deliveries": (dict, "a table", False),
 }
 _PRIVACY: _Spec = {
     "retention_years": (int, "a whole number of years (0: keep every delivery)", False),
 }
 _AREAS: _Spec = {
     "reference_year": (int, "a year (one of 'years')", False),
+}
+_DELIVERIES: _Spec = {
+    "max_shrink": ((int, float), "a fraction between 0 and 1 (0.5: half the rows)", False),
 }
 _NOTIFY: _Spec = {
     "webhook_url": (str, "a URL (empty: off)", False),
@@ -392,6 +406,12 @@ def load_config(path: str | Path) -> Config:
     reference = areas_raw.get("reference_year", max(years))
     if reference not in years:
         raise ConfigError(f"{file}: 'areas.reference_year' {reference} is not one of 'years'")
+    deliveries_raw = _check_section(file, "deliveries", top.get("deliveries", {}), _DELIVERIES)
+    max_shrink = float(deliveries_raw.get("max_shrink", Deliveries.max_shrink))
+    if not 0 <= max_shrink <= 1:
+        raise ConfigError(
+            f"{file}: 'deliveries.max_shrink' must be a fraction between 0 and 1, got {max_shrink}"
+        )
 
     return Config(
         path=file,
@@ -407,4 +427,5 @@ def load_config(path: str | Path) -> Config:
         notify=notify,
         privacy=Privacy(retention_years=retention),
         areas=AreaSettings(reference_year=reference),
+        deliveries=Deliveries(max_shrink=max_shrink),
     )

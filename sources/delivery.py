@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,12 +149,50 @@ class DeliveryFile:
         return len(self.frame)
 
 
+@dataclass(frozen=True)
+class RefusedReplacement:
+    """A re-delivery not taken: it has no rows, or far fewer than the file it would replace."""
+
+    refused: Path
+    kept: Path
+    refused_rows: int
+    kept_rows: int
+
+    def message(self) -> str:
+        marker = confirmation_marker(self.refused)
+        return (
+            f"{self.refused}: not used, {self.kept.name} is kept: the re-delivery has "
+            f"{self.refused_rows} rows where {self.kept.name} has {self.kept_rows}. If the new "
+            f"file is right, confirm it by creating {marker.name} next to it"
+        )
+
+
 @dataclass
 class DeliverySet:
-    current: list[Path]  # one file per period: the latest by name
+    current: list[Path]  # one file per period: the latest by name (unless refused)
     superseded: list[tuple[Path, Path]]  # (older file, the file that replaces it)
     # Files in the folder that look like deliveries but whose period cannot be told, with why.
     unrecognised: list[tuple[Path, str]] = field(default_factory=list)
+    # Re-deliveries that would have shrunk their period (see shrinks): the earlier file stays.
+    refused: list[RefusedReplacement] = field(default_factory=list)
+
+
+CONFIRMED_SUFFIX = ".confirmed"
+DEFAULT_MAX_SHRINK = 0.5
+
+
+def confirmation_marker(path: Path) -> Path:
+    """`uitkeringen_2024-12_v2.csv` -> `uitkeringen_2024-12_v2.csv.confirmed`: the operator's
+    word that this re-delivery may replace the earlier file although it has far fewer rows."""
+    return path.with_name(path.name + CONFIRMED_SUFFIX)
+
+
+def shrinks(earlier_rows: int, rows: int, max_shrink: float = DEFAULT_MAX_SHRINK) -> bool:
+    """Whether a re-delivery of `rows` rows may not silently replace one of `earlier_rows`:
+    it has none, or lost more than `max_shrink` (a fraction) of them."""
+    if earlier_rows <= 0:
+        return False
+    return rows == 0 or rows < earlier_rows * (1 - max_shrink)
 
 
 # --------------------------------------------------------------------------- file names
@@ -218,11 +257,21 @@ def _is_candidate(path: Path) -> bool:
     )
 
 
-def find_deliveries(folder: Path, source: str) -> DeliverySet:
+def find_deliveries(
+    folder: Path,
+    source: str,
+    rows: Callable[[Path], int] | None = None,
+    max_shrink: float = DEFAULT_MAX_SHRINK,
+) -> DeliverySet:
     """The files of `source` in `folder`, one per period (the latest name wins).
 
     Hidden files, Excel lock files (`~$...`), `*.partial` and other extensions are ignored; a
-    CSV/XLSX whose period cannot be told is listed in `unrecognised` with the reason."""
+    CSV/XLSX whose period cannot be told is listed in `unrecognised` with the reason.
+
+    With `rows` (how many rows a file has), a re-delivery that `shrinks` the file it replaces
+    is not taken unless confirmed (`confirmation_marker`): the earlier file stays current and
+    the refusal is listed in `refused`. A file that cannot be read raises UnreadableInput
+    from `rows`, except an earlier one, which any readable re-delivery replaces."""
     _check_source(source)
     folder = Path(folder)
     result = DeliverySet(current=[], superseded=[])
@@ -240,9 +289,23 @@ def find_deliveries(folder: Path, source: str) -> DeliverySet:
         by_period.setdefault(period, []).append(path)
     for period in sorted(by_period):
         files = sorted(by_period[period], key=lambda p: _natural_key(p.name))
-        latest = files[-1]
+        chosen = len(files) - 1
+        while rows is not None and chosen > 0:
+            new, earlier = files[chosen], files[chosen - 1]
+            if confirmation_marker(new).exists():
+                break
+            new_rows = rows(new)
+            try:
+                earlier_rows = rows(earlier)
+            except UnreadableInput:
+                break
+            if not shrinks(earlier_rows, new_rows, max_shrink):
+                break
+            result.refused.append(RefusedReplacement(new, earlier, new_rows, earlier_rows))
+            chosen -= 1
+        latest = files[chosen]
         result.current.append(latest)
-        result.superseded.extend((older, latest) for older in files[:-1])
+        result.superseded.extend((older, latest) for older in files[:chosen])
     return result
 
 

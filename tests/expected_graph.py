@@ -52,4 +52,6 @@ CHECKS = {
     ("cbs_kaart_checked", "kaart_expectations_met", True),
     ("politie_checked", "politie_expectations_met", True),
     *((f"{s}_checked", f"{s}_expectations_met", True) for s in DELIVERIES),
+    # Non-blocking: a refused re-delivery is reported, the build goes on with the earlier file.
+    *((f"{s}_files", f"{s}_redeliveries_complete", False) for s in DELIVERIES),
 }

@@ -517,3 +517,98 @@ def test_a_delivered_column_named_line_does_not_clash_with_ours(tmp_path):
     d = read_delivery(path, "leerplichtigen")
     assert list(d.frame["line"]) == [2]  # the row's line in the file, not the delivered 99
     assert _cells(d.frame, "_delivered_line") == ["99"]
+
+
+# --------------------------------------------------------------------------- re-deliveries
+
+
+def _rows_of(path: Path) -> int:
+    return read_delivery(path, "uitkeringen").rows_read
+
+
+def _period_files(folder: Path, first: int, second: int) -> tuple[Path, Path]:
+    from tests.deliveries import rows
+
+    a = write_delivery(folder, "uitkeringen_2024-12.csv", "uitkeringen", rows("uitkeringen", first))
+    b = write_delivery(
+        folder, "uitkeringen_2024-12_v2.csv", "uitkeringen", rows("uitkeringen", second)
+    )
+    return a, b
+
+
+def test_header_only_redelivery_does_not_replace_the_earlier_file(tmp_path):
+    folder = tmp_path / "uitkeringen"
+    first, header_only = _period_files(folder, 12, 0)
+    assert header_only.read_text(encoding="utf-8").count("\n") == 1  # only the header line
+    found = find_deliveries(folder, "uitkeringen", rows=_rows_of)
+    assert found.current == [first]
+    assert found.superseded == []
+    (refused,) = found.refused
+    assert (refused.refused, refused.kept, refused.refused_rows, refused.kept_rows) == (
+        header_only,
+        first,
+        0,
+        12,
+    )
+    message = refused.message()
+    assert str(header_only) in message and first.name in message
+    assert "uitkeringen_2024-12_v2.csv.confirmed" in message
+    # Without a row counter (e.g. the pc6 crosswalk of `validate`) the latest name still wins.
+    assert find_deliveries(folder, "uitkeringen").current == [header_only]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later", "max_shrink", "taken"),
+    [
+        (10, 5, 0.5, True),  # exactly half lost: allowed (not more than max_shrink)
+        (10, 4, 0.5, False),  # 60% lost
+        (10, 4, 0.7, True),  # 60% lost, 70% allowed
+        (10, 9, 0.0, False),  # max_shrink 0: no row may go
+        (10, 0, 1.0, False),  # an empty re-delivery never replaces silently
+        (10, 30, 0.5, True),  # growing is always fine
+    ],
+)
+def test_shrink_threshold(tmp_path, earlier, later, max_shrink, taken):
+    folder = tmp_path / "uitkeringen"
+    first, second = _period_files(folder, earlier, later)
+    found = find_deliveries(folder, "uitkeringen", rows=_rows_of, max_shrink=max_shrink)
+    assert found.current == [second if taken else first]
+    assert len(found.refused) == (0 if taken else 1)
+
+
+def test_confirmed_redelivery_replaces_even_when_empty(tmp_path):
+    folder = tmp_path / "uitkeringen"
+    first, header_only = _period_files(folder, 12, 0)
+    (folder / "uitkeringen_2024-12_v2.csv.confirmed").write_text("", encoding="utf-8")
+    found = find_deliveries(folder, "uitkeringen", rows=_rows_of)
+    assert found.current == [header_only]
+    assert found.superseded == [(first, header_only)]
+    assert found.refused == []
+
+
+def test_a_refused_v3_falls_back_to_v2_not_to_the_first(tmp_path):
+    from tests.deliveries import rows
+
+    folder = tmp_path / "uitkeringen"
+    _period_files(folder, 10, 11)
+    v3 = write_delivery(folder, "uitkeringen_2024-12_v3.csv", "uitkeringen", rows("uitkeringen", 2))
+    found = find_deliveries(folder, "uitkeringen", rows=_rows_of)
+    assert [p.name for p in found.current] == ["uitkeringen_2024-12_v2.csv"]
+    assert [(r.refused, r.kept_rows) for r in found.refused] == [(v3, 11)]
+
+
+def test_an_unreadable_earlier_file_is_replaced_by_any_readable_one(tmp_path):
+    folder = tmp_path / "uitkeringen"
+    first, header_only = _period_files(folder, 12, 0)
+    first.write_bytes(b"%PDF-1.4 not a csv")
+    found = find_deliveries(folder, "uitkeringen", rows=_rows_of)
+    assert found.current == [header_only]
+
+
+def test_a_corrupt_xlsx_is_named_in_the_error(tmp_path):
+    path = tmp_path / "uitkeringen_2024-12.xlsx"
+    with zipfile.ZipFile(path, "w") as z:  # a ZIP, but no workbook parts
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(UnreadableInput) as exc:
+        read_delivery(path, "uitkeringen")
+    assert str(exc.value).startswith(f"{path}: cannot open as XLSX")

@@ -15,12 +15,52 @@ def run_log_path(target: Path) -> Path:
     return target.with_name(target.name + ".runs.jsonl")
 
 
+# Room kept on disk for the records of the build that runs, so that a build that fills the
+# disk can still say so (see reserve_run_log).
+RESERVE_BYTES = 64 * 1024
+_FALLOC_FL_KEEP_SIZE = 0x01
+
+
 def append_run_log(target: Path, record: dict) -> None:
+    """Append one record; it lands in the space reserve_run_log kept, even on a full disk.
+
+    A record is kept short (message at most 4000 characters) so that it fits."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(run_log_path(target), "a", encoding="utf-8") as f:
-        f.write(json.dumps(record, default=str) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+    line = (json.dumps(record, default=str) + "\n").encode("utf-8")
+    fd = os.open(run_log_path(target), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def reserve_run_log(target: Path, size: int = RESERVE_BYTES) -> bool:
+    """Allocate `size` bytes past the end of the run log without growing it (fallocate with
+    KEEP_SIZE): the records appended later fill blocks that are already the log's, so they
+    are written even when the build has filled the disk in between. Returns False where the
+    file system cannot (the records are then written as space allows)."""
+    import ctypes
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(run_log_path(target), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fallocate = libc.fallocate
+        fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+        start = os.fstat(fd).st_size
+        return fallocate(fd, _FALLOC_FL_KEEP_SIZE, start, size) == 0
+    except (OSError, AttributeError):
+        return False
+    finally:
+        os.close(fd)
+
+
+def start_run_log(target: Path, record: dict) -> None:
+    """Reserve room for this build's records and write its small `started` record first,
+    before any large write, so that every build leaves a trace."""
+    reserve_run_log(target)
+    append_run_log(target, {**record, "status": "started"})
 
 
 def failed_runs_from_log(target: Path) -> list[dict]:
