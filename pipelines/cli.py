@@ -1,6 +1,8 @@
-"""The `wijkmonitor` command: build, validate, export, demo init, kaart download, info.
+"""The `wijkmonitor` command: build, status, validate, export, demo init, kaart download, info.
 
-`build` runs the very Dagster definitions the UI shows, in-process, so the two never disagree."""
+`build` runs the very Dagster definitions the UI shows, in-process, in the persistent Dagster
+instance the webserver and the daemon use (pipelines.instance): every build is in one run
+history, and the UI's stale assets are the ones the CLI would recompute."""
 
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+EXIT_BUSY = 75  # EX_TEMPFAIL: another build is in progress; as `flock -n -E 75` in deploy/cron
 DEMO_LANDING = REPO_ROOT / "demo" / "landing"
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="Config file (default: ./wijkmonitor.toml).")
@@ -128,12 +131,21 @@ def run_build(
     sources: list[str] | None = None,
     run_id: str | None = None,
     force_publish: bool = False,
+    versions=None,
 ):
-    """Materialise the graph in-process (all of it, or `sources` and what depends on them);
-    return Dagster's result."""
-    from dagster import AssetKey, AssetSelection, DagsterInstance
+    """Materialise the graph in-process (all of it, or `sources` and what depends on them) in
+    the Dagster instance of the config's warehouse; return Dagster's result.
 
+    The landing folders' versions (`versions`, by default what is in them now) are recorded
+    as observations first, so the materialisations name the inputs they read. Raises
+    BuildInProgress when another build of the job runs in the instance."""
+    from dagster import AssetKey, AssetSelection
+
+    from pipelines.assets_landing import record_observations
     from pipelines.definitions import defs
+    from pipelines.instance import cli_tags, open_instance, refuse_if_building
+    from pipelines.versions import local_versions
+    from sources.config import load_config
 
     job = defs.resolve_job_def("monthly_build")
     run_id = run_id or str(uuid.uuid4())
@@ -156,9 +168,13 @@ def run_build(
         chosen = AssetSelection.assets(*(AssetKey(s) for s in sources)).downstream()
         selection = sorted(chosen.resolve(defs.resolve_asset_graph()))
     kwargs = {"run_config": run_config, "raise_on_error": False, "run_id": run_id}
+    kwargs["tags"] = cli_tags()
     if selection is not None:
         kwargs["asset_selection"] = selection
-    with DagsterInstance.ephemeral() as instance:
+    cfg = load_config(config_path)
+    with open_instance(cfg.paths.warehouse) as instance:
+        refuse_if_building(instance)
+        record_observations(instance, versions or local_versions(cfg))
         if show_progress:
             with _Progress(instance, run_id):
                 return job.execute_in_process(instance=instance, **kwargs)
@@ -184,20 +200,9 @@ def plan(cfg, offline: bool):
 
 
 def _failure_messages(result) -> list[str]:
-    messages = []
-    for ev in result.all_events:
-        if ev.is_step_failure:
-            error = ev.event_specific_data.error
-            cause = error
-            while cause.cause is not None:
-                cause = cause.cause
-            messages.append(f"{ev.step_key}: {cause.message.strip()}")
-        elif ev.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = ev.event_specific_data
-            if not data.passed:
-                desc = data.description or ""
-                messages.append(f"check {data.check_name} failed: {desc}")
-    return messages
+    from pipelines.instance import failure_messages
+
+    return failure_messages(result.all_events)
 
 
 @app.command()
@@ -213,6 +218,12 @@ def build(
     """Materialise what changed (or everything), publish the warehouse, print a summary."""
     from datetime import UTC, datetime
 
+    from pipelines.instance import (
+        BuildInProgress,
+        InstanceUnavailable,
+        failed_checks,
+        step_seconds,
+    )
     from pipelines.notify import notify_run
     from warehouse.runlog import append_run_log
 
@@ -232,7 +243,6 @@ def build(
         f"  plan: {'everything' if sources is None else ', '.join(sources) + ' and what depends on them'} ({the_plan.reason if not full else '--full'})"
     )
     run_id = str(uuid.uuid4())
-    result = run_build(cfg.path, offline, sources=sources, run_id=run_id, force_publish=full)
     record = {
         "run_id": run_id,
         "started_at": started.isoformat(),
@@ -240,17 +250,40 @@ def build(
         "offline": offline,
         "config_path": str(cfg.path),
         "plan": sources,
-        "seconds": round(time.monotonic() - t0, 2),
     }
+    try:
+        result = run_build(
+            cfg.path,
+            offline,
+            sources=sources,
+            run_id=run_id,
+            force_publish=full,
+            versions=the_plan.versions,
+        )
+    except BuildInProgress as exc:
+        err.print(f"[yellow]not started:[/yellow] {exc}")
+        raise typer.Exit(EXIT_BUSY) from None
+    except InstanceUnavailable as exc:  # no run in the instance: the fallback log keeps it
+        record.update(
+            status="failed",
+            finished_at=datetime.now(UTC).isoformat(),
+            message=str(exc)[:4000],
+        )
+        append_run_log(cfg.paths.warehouse, record)
+        notify_run(cfg, record, log=lambda m: err.print(f"[yellow]{m}[/yellow]"))
+        err.print(f"[red]build failed before it started:[/red] {exc}")
+        raise typer.Exit(1) from None
+    record.update(
+        finished_at=datetime.now(UTC).isoformat(), seconds=round(time.monotonic() - t0, 2)
+    )
     if not result.success:
         messages = _failure_messages(result)
         record.update(
             status="failed",
             message="; ".join(messages)[:4000],
-            failed_checks=_failed_checks(result),
-            steps=_step_seconds(result),
+            failed_checks=failed_checks(result.all_events),
+            steps=step_seconds(result.all_events),
         )
-        append_run_log(cfg.paths.warehouse, record)
         notify_run(cfg, record, log=lambda m: err.print(f"[yellow]{m}[/yellow]"))
         err.print("[red]build failed; the published warehouse was not changed.[/red]")
         for m in messages:
@@ -258,7 +291,6 @@ def build(
         raise typer.Exit(1)
     summary = result.output_for_node("published_warehouse")
     record.update(status="success" if summary.get("published") else "unchanged")
-    append_run_log(cfg.paths.warehouse, record)
     notify_run(cfg, record, log=lambda m: err.print(f"[yellow]{m}[/yellow]"))
     if not summary.get("published"):
         err.print("[green]nothing changed[/green]: the published warehouse is up to date.")
@@ -309,20 +341,45 @@ def _print_summary(cfg, summary: dict, seconds: float) -> None:
         err.print(f"[yellow]warning:[/yellow] {w}")
 
 
-def _failed_checks(result) -> list[str]:
-    return [
-        ev.event_specific_data.check_name
-        for ev in result.all_events
-        if ev.event_type_value == "ASSET_CHECK_EVALUATION" and not ev.event_specific_data.passed
-    ]
+@app.command()
+def status(
+    config: ConfigOption = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Do not ask CBS for new table versions.")
+    ] = False,
+) -> None:
+    """Observe the landing folders (recorded in the Dagster instance, so the UI shows what is
+    stale) and print what the next build would recompute."""
+    from pipelines.assets_landing import record_observations
+    from pipelines.instance import open_instance
+
+    cfg = _load(config)
+    the_plan = plan(cfg, offline)
+    with open_instance(cfg.paths.warehouse) as instance:
+        changed = record_observations(instance, the_plan.versions)
+        home = instance.root_directory
+    out.print(f"Dagster instance: {home}")
+    if changed:
+        out.print(f"new in the landing folder: {', '.join(changed)}")
+    if the_plan.nothing_to_do:
+        out.print(f"[green]up to date[/green]: {the_plan.reason}")
+    elif the_plan.sources is None:
+        out.print(f"next build: everything ({the_plan.reason})")
+    else:
+        out.print(
+            f"next build: {', '.join(the_plan.sources)} and what depends on them "
+            f"({the_plan.reason})"
+        )
 
 
-def _step_seconds(result) -> dict[str, float]:
-    return {
-        ev.step_key: round(ev.event_specific_data.duration_ms / 1000, 3)
-        for ev in result.all_events
-        if ev.is_step_success and ev.event_specific_data.duration_ms is not None
-    }
+@app.command("dagster-home")
+def dagster_home_command(config: ConfigOption = None) -> None:
+    """Print the Dagster instance folder of the config's warehouse (DAGSTER_HOME, or
+    `.dagster_home` beside the warehouse), creating it (0700, with dagster.yaml) if missing."""
+    from pipelines.instance import dagster_home, ensure_home
+
+    cfg = _load(config)
+    print(ensure_home(dagster_home(cfg.paths.warehouse)))
 
 
 @app.command()
