@@ -32,9 +32,11 @@ format: env
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
+# The UI and the daemon on the instance `wijkmonitor build` uses (DAGSTER_HOME, or
+# .dagster_home beside the config's warehouse): its runs, materialisations and check results.
 dagster: env
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} ; mkdir -p $$DAGSTER_HOME ; \
-	DAGSTER_HOME=$$DAGSTER_HOME $(RUN) dagster dev -m pipelines.definitions
+	home=$$($(RUN) wijkmonitor dagster-home --config $(CONFIG)) && \
+	DAGSTER_HOME=$$home WIJKMONITOR_CONFIG=$(abspath $(CONFIG)) $(RUN) dagster dev -m pipelines.definitions
 
 bench: env
 	$(RUN) python scripts/bench.py

@@ -21,7 +21,7 @@ from dagster import (
 
 from checks.municipal import ACCEPTED_COLUMNS, municipal_suite, shrink_outcomes, split_delivery
 from checks.quarantine import QUARANTINE_COLUMNS, public_quarantines
-from pipelines.assetkit import check_result, markdown_table
+from pipelines.assetkit import catalog_metadata, check_result, markdown_table
 from pipelines.resources import WijkmonitorSettings
 from sources.config import DELIVERY_SOURCES
 from sources.delivery import DeliveryFile, find_deliveries, read_delivery
@@ -45,6 +45,7 @@ def delivery_assets(source: str):
     @asset(
         name=f"{source}_files",
         group_name="sources",
+        deps=[f"landing_{source}"],
         description=f"The current delivery files of {source}: {DESCRIPTIONS[source]}; a later "
         "file for the same period replaces an earlier one.",
     )
@@ -116,6 +117,11 @@ def delivery_assets(source: str):
                 ),
                 "rows": int(sum(d.rows_read for d in read)),
                 "preview": MetadataValue.md(markdown_table(rows, 15)),
+                **catalog_metadata(
+                    None,
+                    rows=int(sum(d.rows_read for d in read)),
+                    sha256={d.path.name: d.sha256 for d in read},
+                ),
             },
         )
 
@@ -151,8 +157,13 @@ def delivery_assets(source: str):
             },
             metadata={
                 "rows_accepted": int(summary["accepted"].sum()),
-                "rows_quarantined": int(summary["quarantined"].sum()),
                 "preview": MetadataValue.md(markdown_table(summary, 15)),
+                **catalog_metadata(
+                    pd.concat([s.accepted for s in splits], ignore_index=True)
+                    if splits
+                    else pd.DataFrame(columns=ACCEPTED_COLUMNS[source]),
+                    quarantined=int(summary["quarantined"].sum()),
+                ),
             },
         )
 

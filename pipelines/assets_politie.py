@@ -5,7 +5,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, MetadataValue, Output, asset, asset_check
 
 from checks.politie import politie_suite, split_politie
-from pipelines.assetkit import check_result, markdown_table
+from pipelines.assetkit import catalog_metadata, check_result, markdown_table
 from pipelines.resources import WijkmonitorSettings
 from sources.http import FetchError
 from sources.politie import read_politie, resolve_politie
@@ -16,6 +16,7 @@ from transforms.police import police_codes, police_denominators, police_indicato
 
 @asset(
     group_name="sources",
+    deps=["landing_politie"],
     description="Police table 47022NED (registered crime per wijk/buurt per month) for the "
     "gemeente and the Netherlands, as saved replies (fetched from dataderden unless offline).",
 )
@@ -53,6 +54,11 @@ def politie_tables(context: AssetExecutionContext, settings: WijkmonitorSettings
             "rows": len(table.rows),
             "fetched": resolved.fetched,
             "warnings": MetadataValue.json(warnings),
+            **catalog_metadata(
+                None,
+                rows=len(table.rows),
+                sha256={f"{table.table_id}/{table.saved.snapshot.name}": table.saved.sha256},
+            ),
         },
     )
 
@@ -74,6 +80,7 @@ def politie_checked(settings: WijkmonitorSettings, politie_tables):
             "rows_quarantined": split.rows_quarantined,
             "rows_out_of_scope": split.rows_out_of_scope,
             "preview": MetadataValue.md(markdown_table(split.quarantine)),
+            **catalog_metadata(split.accepted, quarantined=split.rows_quarantined),
         },
     )
 

@@ -1,6 +1,8 @@
-"""The `wijkmonitor` command: build, validate, export, demo init, kaart download, info.
+"""The `wijkmonitor` command: build, status, validate, export, demo init, kaart download, info.
 
-`build` runs the very Dagster definitions the UI shows, in-process, so the two never disagree."""
+`build` runs the very Dagster definitions the UI shows, in-process, in the persistent Dagster
+instance the webserver and the daemon use (pipelines.instance): every build is in one run
+history, and the UI's stale assets are the ones the CLI would recompute."""
 
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+EXIT_BUSY = 75  # EX_TEMPFAIL: another build is in progress; as `flock -n -E 75` in deploy/cron
 DEMO_LANDING = REPO_ROOT / "demo" / "landing"
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="Config file (default: ./wijkmonitor.toml).")
@@ -128,12 +131,21 @@ def run_build(
     sources: list[str] | None = None,
     run_id: str | None = None,
     force_publish: bool = False,
+    versions=None,
 ):
-    """Materialise the graph in-process (all of it, or `sources` and what depends on them);
-    return Dagster's result."""
-    from dagster import AssetKey, AssetSelection, DagsterInstance
+    """Materialise the graph in-process (all of it, or `sources` and what depends on them) in
+    the Dagster instance of the config's warehouse; return Dagster's result.
 
+    The landing folders' versions (`versions`, by default what is in them now) are recorded
+    as observations first, so the materialisations name the inputs they read. Raises
+    BuildInProgress when another build of the job runs in the instance."""
+    from dagster import AssetKey, AssetSelection
+
+    from pipelines.assets_landing import record_observations
     from pipelines.definitions import defs
+    from pipelines.instance import cli_tags, open_instance, refuse_if_building
+    from pipelines.versions import local_versions
+    from sources.config import load_config
 
     job = defs.resolve_job_def("monthly_build")
     run_id = run_id or str(uuid.uuid4())
@@ -156,9 +168,13 @@ def run_build(
         chosen = AssetSelection.assets(*(AssetKey(s) for s in sources)).downstream()
         selection = sorted(chosen.resolve(defs.resolve_asset_graph()))
     kwargs = {"run_config": run_config, "raise_on_error": False, "run_id": run_id}
+    kwargs["tags"] = cli_tags()
     if selection is not None:
         kwargs["asset_selection"] = selection
-    with DagsterInstance.ephemeral() as instance:
+    cfg = load_config(config_path)
+    with open_instance(cfg.paths.warehouse) as instance:
+        refuse_if_building(instance)
+        record_observations(instance, versions or local_versions(cfg))
         if show_progress:
             with _Progress(instance, run_id):
                 return job.execute_in_process(instance=instance, **kwargs)
@@ -263,6 +279,7 @@ def build(
 def _build(cfg, offline: bool, full: bool, debug: bool) -> None:
     from datetime import UTC, datetime
 
+    from pipelines.instance import BuildInProgress, failed_checks, step_seconds
     from sources.errors import describe_fault
     from warehouse.runlog import start_run_log
 
@@ -287,7 +304,7 @@ def _build(cfg, offline: bool, full: bool, debug: bool) -> None:
         start_run_log(cfg.paths.warehouse, record)
         the_plan = plan(cfg, offline)
         if the_plan.nothing_to_do and not full:
-            _log_run(cfg, finish(status="unchanged", plan=[]), notify=False)
+            finish(status="unchanged", plan=[])
             err.print(
                 f"[green]nothing changed[/green]: {the_plan.reason}. Nothing recomputed, "
                 f"nothing published; {cfg.paths.warehouse} is up to date "
@@ -298,7 +315,17 @@ def _build(cfg, offline: bool, full: bool, debug: bool) -> None:
         what = "everything" if sources is None else ", ".join(sources) + " and what depends on them"
         err.print(f"  plan: {what} ({the_plan.reason if not full else '--full'})")
         record["plan"] = sources
-        result = run_build(cfg.path, offline, sources=sources, run_id=run_id, force_publish=full)
+        result = run_build(
+            cfg.path,
+            offline,
+            sources=sources,
+            run_id=run_id,
+            force_publish=full,
+            versions=the_plan.versions,
+        )
+    except BuildInProgress as exc:
+        err.print(f"[yellow]not started:[/yellow] {exc}")
+        raise typer.Exit(EXIT_BUSY) from None
     except Exception as exc:
         if debug:
             raise
@@ -311,8 +338,8 @@ def _build(cfg, offline: bool, full: bool, debug: bool) -> None:
         finish(
             status="failed",
             message="; ".join(messages)[:4000],
-            failed_checks=_failed_checks(result),
-            steps=_step_seconds(result),
+            failed_checks=failed_checks(result.all_events),
+            steps=step_seconds(result.all_events),
         )
         _log_run(cfg, record)
         _print_failure(messages)
@@ -320,10 +347,12 @@ def _build(cfg, offline: bool, full: bool, debug: bool) -> None:
     summary = result.output_for_node("published_warehouse")
     finish(
         status="success" if summary.get("published") else "unchanged",
-        failed_checks=_failed_checks(result),
+        failed_checks=failed_checks(result.all_events),
         warnings=summary.get("warnings", []),
     )
-    _log_run(cfg, record)
+    # The run is in the Dagster instance; the run log keeps only what the instance may lack
+    # (failures, and the `started` record a killed build leaves).
+    _log_run(cfg, record, write=False)
     if not summary.get("published"):
         err.print("[green]nothing changed[/green]: the published warehouse is up to date.")
         return
@@ -348,14 +377,15 @@ def _print_failure(messages: list[str]) -> None:
     err.print("the published warehouse was not changed.")
 
 
-def _log_run(cfg, record: dict, notify: bool = True) -> None:
+def _log_run(cfg, record: dict, notify: bool = True, write: bool = True) -> None:
     """The run log and the notification; a record that cannot be written is said, not raised."""
     from pipelines.notify import notify_run
     from sources.errors import describe_fault
     from warehouse.runlog import append_run_log
 
     try:
-        append_run_log(cfg.paths.warehouse, record)
+        if write:
+            append_run_log(cfg.paths.warehouse, record)
     except OSError as exc:
         err.print(f"[yellow]run record not written:[/yellow] {describe_fault(exc)}")
     if notify:
@@ -417,20 +447,45 @@ def _print_summary(cfg, summary: dict, seconds: float) -> None:
         err.print(f"[yellow]warning:[/yellow] {w}")
 
 
-def _failed_checks(result) -> list[str]:
-    return [
-        ev.event_specific_data.check_name
-        for ev in result.all_events
-        if ev.event_type_value == "ASSET_CHECK_EVALUATION" and not ev.event_specific_data.passed
-    ]
+@app.command()
+def status(
+    config: ConfigOption = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Do not ask CBS for new table versions.")
+    ] = False,
+) -> None:
+    """Observe the landing folders (recorded in the Dagster instance, so the UI shows what is
+    stale) and print what the next build would recompute."""
+    from pipelines.assets_landing import record_observations
+    from pipelines.instance import open_instance
+
+    cfg = _load(config)
+    the_plan = plan(cfg, offline)
+    with open_instance(cfg.paths.warehouse) as instance:
+        changed = record_observations(instance, the_plan.versions)
+        home = instance.root_directory
+    out.print(f"Dagster instance: {home}")
+    if changed:
+        out.print(f"new in the landing folder: {', '.join(changed)}")
+    if the_plan.nothing_to_do:
+        out.print(f"[green]up to date[/green]: {the_plan.reason}")
+    elif the_plan.sources is None:
+        out.print(f"next build: everything ({the_plan.reason})")
+    else:
+        out.print(
+            f"next build: {', '.join(the_plan.sources)} and what depends on them "
+            f"({the_plan.reason})"
+        )
 
 
-def _step_seconds(result) -> dict[str, float]:
-    return {
-        ev.step_key: round(ev.event_specific_data.duration_ms / 1000, 3)
-        for ev in result.all_events
-        if ev.is_step_success and ev.event_specific_data.duration_ms is not None
-    }
+@app.command("dagster-home")
+def dagster_home_command(config: ConfigOption = None) -> None:
+    """Print the Dagster instance folder of the config's warehouse (DAGSTER_HOME, or
+    `.dagster_home` beside the warehouse), creating it (0700, with dagster.yaml) if missing."""
+    from pipelines.instance import dagster_home, ensure_home
+
+    cfg = _load(config)
+    print(ensure_home(dagster_home(cfg.paths.warehouse)))
 
 
 def _validate(path: Path, source: str, config: Path | None):

@@ -34,8 +34,15 @@ from dagster import (
 from checks.kaart import kaart_suites, split_kaart
 from checks.kerncijfers import kerncijfers_suite, split_kerncijfers
 from checks.quarantine import public_quarantines
-from pipelines.assetkit import check_result, is_synthetic, markdown_table
+from pipelines.assetkit import (
+    catalog_metadata,
+    check_result,
+    is_synthetic,
+    markdown_table,
+    warehouse_catalog_metadata,
+)
 from pipelines.assets_areas import area_changes, change_summary
+from pipelines.assets_landing import landing_folders, record_observations
 from pipelines.assets_municipal import (
     DELIVERY_ASSETS,
     REDELIVERY_CHECKS,
@@ -48,10 +55,11 @@ from pipelines.assets_politie import (
     politie_quarantine,
     politie_tables,
 )
+from pipelines.instance import TRIGGER_TAG, failed_runs
 from pipelines.io import AtomicPickleIOManager, clean_up_after_crashes
 from pipelines.notify import notify_run
 from pipelines.resources import WijkmonitorSettings
-from pipelines.versions import current_versions, published_versions
+from pipelines.versions import code_version, current_versions, local_versions, published_versions
 from sources.config import DELIVERY_SOURCES
 from sources.kaart import read_kaart_folder
 from sources.statline import (
@@ -73,7 +81,6 @@ from warehouse.build import (
     write_warehouse,
 )
 from warehouse.housekeeping import build_lock, named_faults, staged_file
-from warehouse.runlog import append_run_log, failed_runs_from_log
 from warehouse.stores import (
     RestrictedContent,
     private_dir,
@@ -87,6 +94,7 @@ from warehouse.stores import (
 
 @asset(
     group_name="sources",
+    deps=["landing_cbs_kerncijfers"],
     description="CBS Kerncijfers wijken en buurten per year, as saved replies (fetched unless offline).",
 )
 def cbs_kerncijfers_tables(context: AssetExecutionContext, settings: WijkmonitorSettings):
@@ -142,12 +150,18 @@ def cbs_kerncijfers_tables(context: AssetExecutionContext, settings: Wijkmonitor
             "offline": settings.offline,
             "preview": MetadataValue.md(markdown_table(meta)),
             "warnings": MetadataValue.json(warnings),
+            **catalog_metadata(
+                None,
+                rows=int(sum(len(t.rows) for t in tables.values())),
+                sha256={f"{t.table_id}/{t.snapshot.name}": t.sha256 for t in tables.values()},
+            ),
         },
     )
 
 
 @asset(
     group_name="sources",
+    deps=["landing_cbs_kaart"],
     description="Wijk- en buurtkaart files per year from the landing folder (boundaries and attributes).",
 )
 def cbs_kaart_layers(context: AssetExecutionContext, settings: WijkmonitorSettings):
@@ -183,6 +197,15 @@ def cbs_kaart_layers(context: AssetExecutionContext, settings: WijkmonitorSettin
             "layers": len(rows),
             "preview": MetadataValue.md(markdown_table(pd.DataFrame(rows), 20)),
             "warnings": MetadataValue.json(warnings),
+            **catalog_metadata(
+                None,
+                rows=sum(r["rows"] for r in rows),
+                sha256={
+                    f"{y}/{Path(lay.path).name}": lay.sha256
+                    for y, ls in layers.items()
+                    for lay in ls
+                },
+            ),
         },
     )
 
@@ -215,12 +238,17 @@ def cbs_kerncijfers_checked(
             for y, s in splits.items()
         ]
     )
+    values = [s.values for s in splits.values()]
     return Output(
         splits,
         metadata={
             "rows_accepted": int(summary["accepted"].sum()) if len(summary) else 0,
             "rows_quarantined": int(summary["quarantined"].sum()) if len(summary) else 0,
             "preview": MetadataValue.md(markdown_table(summary)),
+            **catalog_metadata(
+                pd.concat(values, ignore_index=True) if values else None,
+                quarantined=int(summary["quarantined"].sum()) if len(summary) else 0,
+            ),
         },
     )
 
@@ -248,9 +276,21 @@ def cbs_kaart_checked(cbs_kaart_layers):
         if quarantine
         else pd.DataFrame(columns=["line", "area_code", "reason", "file", "layer", "year"])
     )
+    frames = [
+        layer.frame.drop(columns="geometry", errors="ignore")
+        for ls in layers.values()
+        for layer in ls
+    ]
     return Output(
         {"layers": layers, "quarantine": q},
-        metadata={"rows_quarantined": len(q), "preview": MetadataValue.md(markdown_table(q))},
+        metadata={
+            "preview": MetadataValue.md(markdown_table(q)),
+            **catalog_metadata(
+                frames[0] if frames else None,
+                rows=sum(len(f) for f in frames),
+                quarantined=len(q),
+            ),
+        },
     )
 
 
@@ -321,6 +361,7 @@ def area_model(
             "preview": MetadataValue.md(
                 markdown_table(model.dim_area.drop(columns="geometry_wkb"), 15)
             ),
+            **catalog_metadata(model.dim_area),
         },
     )
 
@@ -425,6 +466,7 @@ def protected_indicator_facts(
             "series_break": int(protected["series_break"].sum()),
             "suppressed_small_numbers": len(restricted),
             "partial": int(protected["partial"].sum()),
+            **catalog_metadata(protected),
         },
     )
 
@@ -694,7 +736,10 @@ def published_warehouse(
         # A failed write leaves no staging file, no WAL, in either store.
         with staged_file(staging), staged_file(staging_restricted), named_faults():
             changes = write_warehouse(
-                staging, content, previous=target, earlier_runs=failed_runs_from_log(target)
+                staging,
+                content,
+                previous=target,
+                earlier_runs=failed_runs(context.instance, target),
             )
             write_restricted_store(staging_restricted, restricted, staging, target)
             publish_stores(
@@ -721,6 +766,7 @@ def published_warehouse(
             area_changes["harmonisation"], area_changes["breaks"], facts
         ),
     }
+    context.add_output_metadata(warehouse_catalog_metadata(target))  # (issue 16)
     return Output(
         summary,
         metadata={
@@ -800,6 +846,9 @@ def _step_timings(context: AssetExecutionContext) -> dict:
     }
 
 
+# Every asset carries the version of the code (the same digest the CLI plans with): after a
+# code change Dagster shows every asset stale, as the CLI rebuilds everything.
+CODE_VERSION = code_version()
 ASSETS = [
     cbs_kerncijfers_tables,
     cbs_kaart_layers,
@@ -816,6 +865,10 @@ ASSETS = [
     police_indicator_facts_table,
     protected_indicator_facts,
     published_warehouse,
+]
+ASSETS = [
+    a.map_asset_specs(lambda spec: spec.replace_attributes(code_version=CODE_VERSION))
+    for a in ASSETS
 ]
 ASSET_CHECKS = [
     kerncijfers_expectations_met,
@@ -881,6 +934,8 @@ def landing_sensor(context: SensorEvaluationContext, settings: WijkmonitorSettin
     if not changed:
         return SkipReason(f"no new files in {landing}")
     context.update_cursor(json.dumps(now))
+    # The UI shows what the new files make stale while the build waits in the queue.
+    record_observations(context.instance, local_versions(settings.load()))
     chosen = AssetSelection.assets(*(AssetKey(LANDING_FOLDERS[n]) for n in changed)).downstream()
     return RunRequest(
         run_key=hashlib.sha256(json.dumps(now, sort_keys=True).encode()).hexdigest(),
@@ -893,12 +948,14 @@ def landing_sensor(context: SensorEvaluationContext, settings: WijkmonitorSettin
 @run_failure_sensor(
     monitored_jobs=[monthly_build_job],
     default_status=DefaultSensorStatus.RUNNING,
-    description="Writes a failed build (scheduled or from the UI) to the run log next to the "
-    "warehouse, so the next published run records it, and sends the configured notification.",
+    description="Sends the configured notification when a build run by Dagster (schedule, "
+    "sensor, UI) fails; the next published run records the failed run in meta_run.",
 )
 def report_failed_build(context: RunFailureSensorContext, settings: WijkmonitorSettings):
-    config = settings.load()
     run = context.dagster_run
+    if run.tags.get(TRIGGER_TAG) == "cli":
+        return  # the CLI notifies itself
+    config = settings.load()
     record = {
         "run_id": run.run_id,
         "status": "failed",
@@ -908,12 +965,11 @@ def report_failed_build(context: RunFailureSensorContext, settings: WijkmonitorS
         "message": (context.failure_event.message or "")[:4000],
         "failed_checks": [],
     }
-    append_run_log(config.paths.warehouse, record)
     notify_run(config, record, log=context.log.warning)
 
 
 defs = Definitions(
-    assets=ASSETS,
+    assets=[landing_folders, *ASSETS],
     asset_checks=ASSET_CHECKS,
     jobs=[monthly_build_job],
     schedules=[monthly_schedule],

@@ -47,6 +47,15 @@ SOURCE_ASSETS = {
     "kaart": "cbs_kaart_layers",
     "politie": "politie_tables",
 }
+# The observable landing assets of pipelines.definitions (one per landing folder) and the
+# source asset each one feeds. Their data versions (landing_data_versions) are what Dagster
+# compares to call an asset stale, and what the CLI compares to plan a build.
+LANDING_ASSETS = {
+    "landing_cbs_kerncijfers": "cbs_kerncijfers_tables",
+    "landing_cbs_kaart": "cbs_kaart_layers",
+    "landing_politie": "politie_tables",
+    **{f"landing_{s}": f"{s}_files" for s in DELIVERY_SOURCES},
+}
 
 
 def cache_dir(paths: Paths) -> Path:
@@ -111,20 +120,47 @@ class InputVersions:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
     def changed_sources(self, previous: InputVersions | None) -> set[str] | None:
-        """Source assets whose inputs differ; None when everything must be rebuilt."""
+        """Source assets whose landing data version differs; None when everything must be
+        rebuilt (no earlier versions, or another config or code)."""
         if previous is None or (previous.config, previous.code) != (self.config, self.code):
             return None
-        changed = {
-            asset
-            for kind, asset in SOURCE_ASSETS.items()
-            if getattr(self, kind) != getattr(previous, kind)
-        }
-        changed |= {
-            f"{source}_files"
-            for source in DELIVERY_SOURCES
-            if self.deliveries.get(source, "") != previous.deliveries.get(source, "")
-        }
-        return changed
+        now, before = landing_data_versions(self), landing_data_versions(previous)
+        return {LANDING_ASSETS[name] for name, version in now.items() if before[name] != version}
+
+
+def landing_data_versions(versions: InputVersions) -> dict[str, str]:
+    """The Dagster data version of every observable landing asset: a digest of what is in
+    its folder (snapshot Modified and sha256 of the saved replies, sha256 of the files) and
+    of the config the build reads it with."""
+    parts = {
+        "landing_cbs_kerncijfers": json.dumps(versions.kerncijfers, sort_keys=True),
+        "landing_cbs_kaart": json.dumps(versions.kaart, sort_keys=True),
+        "landing_politie": versions.politie,
+        **{f"landing_{s}": versions.deliveries.get(s, "") for s in DELIVERY_SOURCES},
+    }
+    return {
+        name: hashlib.sha256(f"{part}|config={versions.config}".encode()).hexdigest()[:16]
+        for name, part in parts.items()
+    }
+
+
+def saved_inputs(config: Config) -> tuple[dict[int, Path], Path | None]:
+    """The newest complete saved reply of each year's Kerncijfers table, and of the police
+    table: what an offline build would read."""
+    landing = config.paths.landing / "cbs_kerncijfers"
+    snapshots: dict[int, Path] = {}
+    for year in config.years:
+        table_id = config.table_for_year(year)
+        saved = latest_snapshot(landing, table_id) if table_id is not None else None
+        if saved is not None:
+            snapshots[year] = saved
+    politie = latest_snapshot(config.paths.landing / "politie", config.cbs.politie_table)
+    return snapshots, politie
+
+
+def local_versions(config: Config) -> InputVersions:
+    """The versions of what is in the landing folder now (no network)."""
+    return current_versions(config, *saved_inputs(config))
 
 
 def current_versions(
@@ -200,26 +236,21 @@ def plan_build(
     and the build itself fetches it or falls back to the saved reply. `cached`: asset names
     whose outputs are stored from an earlier run (what a partial build can reuse), out of
     all `assets` of the graph. `today` (default: today) dates `[privacy] retention_years`."""
-    landing = config.paths.landing / "cbs_kerncijfers"
-    snapshots: dict[int, Path] = {}
+    snapshots, politie_saved = saved_inputs(config)
     unsure: list[str] = []
     for year in config.years:
         table_id = config.table_for_year(year)
-        if table_id is None:
+        if table_id is None or client is None:
             continue
-        saved = latest_snapshot(landing, table_id)
-        if client is not None:
-            try:
-                modified = client.table_modified(table_id)
-            except FetchError:
-                unsure.append(f"{table_id} (CBS not reachable)")
-            else:
-                if saved is None or modified != saved_modified(saved):
-                    unsure.append(f"{table_id} (Modified {modified})")
-        if saved is not None:
-            snapshots[year] = saved
+        saved = snapshots.get(year)
+        try:
+            modified = client.table_modified(table_id)
+        except FetchError:
+            unsure.append(f"{table_id} (CBS not reachable)")
+        else:
+            if saved is None or modified != saved_modified(saved):
+                unsure.append(f"{table_id} (Modified {modified})")
     politie_table = config.cbs.politie_table
-    politie_saved = latest_snapshot(config.paths.landing / "politie", politie_table)
     politie_unsure = False
     if politie_client is not None:
         try:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# Every build uses the Dagster instance beside its own warehouse (pipelines.instance), never
+# one shared by the parallel tests.
+os.environ.pop("DAGSTER_HOME", None)
 DEMO_LANDING = REPO / "demo" / "landing"
 
 

@@ -3,6 +3,9 @@ from the code): asset -> group, the edges every build relies on, and the blockin
 
 DELIVERIES = ("uitkeringen", "verzuim", "leerplichtigen", "incidenten", "pc6_buurt")
 
+LANDING = ("cbs_kerncijfers", "cbs_kaart", "politie", *DELIVERIES)
+
+# The materialised assets, by group.
 GROUPS = {
     "cbs_kerncijfers_tables": "sources",
     "cbs_kaart_layers": "sources",
@@ -21,10 +24,15 @@ GROUPS = {
     "published_warehouse": "warehouse",
 }
 
+# The observable landing folders, upstream of the source asset that reads each.
+OBSERVABLE = {f"landing_{folder}": "landing" for folder in LANDING}
+ALL_GROUPS = {**OBSERVABLE, **GROUPS}
+
 REQUIRED_DEPENDENCIES = {
-    "cbs_kerncijfers_tables": set(),
-    "cbs_kaart_layers": set(),
-    "politie_tables": set(),
+    "cbs_kerncijfers_tables": {"landing_cbs_kerncijfers"},
+    "cbs_kaart_layers": {"landing_cbs_kaart"},
+    "politie_tables": {"landing_politie"},
+    **{f"{s}_files": {f"landing_{s}"} for s in DELIVERIES},
     "cbs_kerncijfers_checked": {"cbs_kerncijfers_tables"},
     "cbs_kaart_checked": {"cbs_kaart_layers"},
     "politie_checked": {"politie_tables"},

@@ -26,7 +26,7 @@ STARTUP_SECONDS = 120
 STOP_SECONDS = 30
 
 # What pipelines/definitions.py defines, written out (not read back from the server).
-from tests.expected_graph import CHECKS, GROUPS, REQUIRED_DEPENDENCIES  # noqa: E402
+from tests.expected_graph import ALL_GROUPS, CHECKS, GROUPS, REQUIRED_DEPENDENCIES  # noqa: E402
 
 WORKSPACE_QUERY = """
 { workspaceOrError { __typename
@@ -174,15 +174,15 @@ def server(tmp_path_factory):
 def test_asset_graph_has_its_assets_in_four_groups(server):
     nodes = server.graphql(ASSETS_QUERY)["assetNodes"]
     groups = {"/".join(n["assetKey"]["path"]): n["groupName"] for n in nodes}
-    assert groups == GROUPS
+    assert groups == ALL_GROUPS
     deps = {
         "/".join(n["assetKey"]["path"]): {"/".join(d["path"]) for d in n["dependencyKeys"]}
         for n in nodes
     }
     for asset, required in REQUIRED_DEPENDENCIES.items():
         assert required <= deps[asset], f"{asset} reads {deps[asset]}, needs {required}"
-    for source in [a for a, group in GROUPS.items() if group == "sources"]:
-        assert deps[source] == set(), source
+    for landing in [a for a, group in ALL_GROUPS.items() if group == "landing"]:
+        assert deps[landing] == set(), landing
 
 
 def test_expectation_suites_are_blocking_asset_checks(server):
@@ -229,3 +229,96 @@ def test_landing_sensor_is_running_by_default(server):
         "targets": [{"pipelineName": "monthly_build"}],
         "sensorState": {"status": "RUNNING"},
     }
+
+
+RUNS_QUERY = """
+{ runsOrError { __typename ... on Runs { results { runId status jobName } } } }
+"""
+HISTORY_QUERY = """
+{ assetNodes {
+    assetKey { path }
+    isObservable
+    staleStatus
+    assetMaterializations { runId }
+    assetChecksOrError { __typename
+        ... on AssetChecks { checks { name
+            executionForLatestMaterialization { status } } } } } }
+"""
+
+
+def cli(config: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args, "--config", str(config)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+def start_server(home: Path, config: Path, log: Path) -> Server:
+    port = free_loopback_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home), "WIJKMONITOR_CONFIG": str(config)}
+    command = [
+        *webserver_command(),
+        *("-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(port)),
+    ]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            command, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    return Server(port, proc, log)
+
+
+def _by_asset(nodes: list[dict]) -> dict[str, dict]:
+    return {"/".join(n["assetKey"]["path"]): n for n in nodes}
+
+
+def test_cli_builds_are_in_the_run_history_and_a_new_delivery_shows_stale(tmp_path):
+    config = demo_workspace(tmp_path / "ws", cbs_only=True)
+    built = cli(config, "build", "--offline")
+    assert built.returncode == 0, built.stderr
+    # The CLI's default instance: beside the warehouse, owner-only, with the production yaml.
+    home = tmp_path / "ws" / "out" / ".dagster_home"
+    assert home.stat().st_mode & 0o777 == 0o700
+    assert (home / "dagster.yaml").read_text() == (REPO / "deploy" / "dagster.yaml").read_text()
+
+    srv = start_server(home, config, tmp_path / "webserver.log")
+    try:
+        srv.wait_until_loaded()
+        runs = srv.graphql(RUNS_QUERY)["runsOrError"]["results"]
+        assert [(r["status"], r["jobName"]) for r in runs] == [("SUCCESS", "monthly_build")]
+        nodes = _by_asset(srv.graphql(HISTORY_QUERY)["assetNodes"])
+        run_id = runs[0]["runId"]
+        for asset in GROUPS:  # every asset of the graph, materialised by that run
+            assert [m["runId"] for m in nodes[asset]["assetMaterializations"]] == [run_id], asset
+            assert nodes[asset]["staleStatus"] == "FRESH", asset
+        check_status = {
+            (asset, c["name"]): (c["executionForLatestMaterialization"] or {}).get("status")
+            for asset, n in nodes.items()
+            if n["assetChecksOrError"]["__typename"] == "AssetChecks"
+            for c in n["assetChecksOrError"]["checks"]
+        }
+        assert check_status == {(a, name): "SUCCEEDED" for a, name, _ in CHECKS}
+
+        # Nothing changed: the second build starts no run and materialises nothing.
+        again = cli(config, "build", "--offline")
+        assert again.returncode == 0 and "nothing changed" in again.stderr, again.stderr
+        assert len(srv.graphql(RUNS_QUERY)["runsOrError"]["results"]) == 1
+        nodes = _by_asset(srv.graphql(HISTORY_QUERY)["assetNodes"])
+        assert all(len(nodes[a]["assetMaterializations"]) == 1 for a in GROUPS)
+
+        # A benefit delivery arrives. Once the landing folder is observed, the asset that
+        # reads it is stale in the UI (Dagster marks the direct dependants of a new version;
+        # the rest follow as it is rematerialised), and the CLI plans exactly that asset and
+        # what depends on it.
+        delivery = sorted((REPO / "demo" / "landing" / "uitkeringen").iterdir())[0]
+        (tmp_path / "ws" / "landing" / "uitkeringen").mkdir()
+        shutil.copy(delivery, tmp_path / "ws" / "landing" / "uitkeringen" / delivery.name)
+        status = cli(config, "status", "--offline")
+        assert status.returncode == 0, status.stderr
+        assert "next build: uitkeringen_files and what depends on them" in status.stdout
+        nodes = _by_asset(srv.graphql(HISTORY_QUERY)["assetNodes"])
+        assert {a for a in GROUPS if nodes[a]["staleStatus"] == "STALE"} == {"uitkeringen_files"}
+    finally:
+        srv.stop()
+    assert not is_listening(srv.port)

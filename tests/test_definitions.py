@@ -8,13 +8,62 @@ from dagster import AssetKey, DagsterInstance, materialize
 
 from pipelines.definitions import ASSET_CHECKS, ASSETS, WijkmonitorSettings, defs
 from tests.conftest import demo_workspace
-from tests.expected_graph import CHECKS, GROUPS
+from tests.expected_graph import ALL_GROUPS, CHECKS, OBSERVABLE
 
 
 def test_definitions_load_with_groups_by_layer():
     graph = defs.resolve_asset_graph()
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert groups == GROUPS
+    assert groups == ALL_GROUPS
+    observable = {
+        k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_observable
+    }
+    assert observable == set(OBSERVABLE)
+
+
+def test_every_asset_carries_the_code_version_the_cli_plans_with():
+    from pipelines.versions import code_version
+
+    graph = defs.resolve_asset_graph()
+    versions = {graph.get(k).code_version for k in graph.materializable_asset_keys}
+    assert versions == {code_version()}
+
+
+def test_landing_versions_are_observed_as_the_cli_plan_computes_them(tmp_path):
+    """The observable landing assets report the digest the CLI compares; a new delivery
+    changes the version of its folder and no other."""
+    from dagster import AssetKey, DagsterInstance
+
+    from pipelines.versions import landing_data_versions, local_versions
+    from sources.config import load_config
+
+    cfg = demo_workspace(tmp_path, cbs_only=True)
+    run_config = {"resources": {"settings": {"config": {"config_path": str(cfg)}}}}
+    job = defs.resolve_implicit_global_asset_job_def()
+
+    def observe() -> dict[str, str]:
+        with DagsterInstance.ephemeral() as instance:
+            result = job.execute_in_process(
+                instance=instance,
+                run_config=run_config,
+                asset_selection=[AssetKey(name) for name in OBSERVABLE],
+            )
+            assert result.success
+            return {
+                e.asset_key.to_user_string(): e.event_specific_data.asset_observation.tags[
+                    "dagster/data_version"
+                ]
+                for e in result.all_events
+                if e.event_type_value == "ASSET_OBSERVATION"
+            }
+
+    before = observe()
+    assert before == landing_data_versions(local_versions(load_config(cfg)))
+    folder = tmp_path / "landing" / "verzuim"
+    folder.mkdir()
+    (folder / "verzuim_2023-2024.csv").write_text("melding_id;leerling_id\n", encoding="utf-8")
+    after = observe()
+    assert {k for k in before if before[k] != after[k]} == {"landing_verzuim"}
 
 
 def test_monthly_schedule_covers_the_whole_graph():
@@ -56,13 +105,18 @@ def test_landing_sensor_asks_for_an_offline_build_when_a_file_arrives(tmp_path):
 
     cfg = demo_workspace(tmp_path, cbs_only=True)
     settings = WijkmonitorSettings(config_path=str(cfg))
-    ctx = build_sensor_context(resources={"settings": settings})
+    instance = DagsterInstance.ephemeral()
+    ctx = build_sensor_context(resources={"settings": settings}, instance=instance)
     first = landing_sensor(ctx)
     assert first.skip_message.startswith("watching")
-    ctx = build_sensor_context(cursor=ctx.cursor, resources={"settings": settings})
+    ctx = build_sensor_context(
+        cursor=ctx.cursor, resources={"settings": settings}, instance=instance
+    )
     assert "no new files" in landing_sensor(ctx).skip_message
     (tmp_path / "landing" / "cbs_kaart" / "2024" / "extra.geojson").write_text("{}")
-    ctx = build_sensor_context(cursor=ctx.cursor, resources={"settings": settings})
+    ctx = build_sensor_context(
+        cursor=ctx.cursor, resources={"settings": settings}, instance=instance
+    )
     request = landing_sensor(ctx)
     assert request.run_config["resources"]["settings"]["config"]["offline"] is True
     validate_run_config(defs.resolve_job_def("monthly_build"), request.run_config)
@@ -74,7 +128,9 @@ def test_landing_sensor_asks_for_an_offline_build_when_a_file_arrives(tmp_path):
     folder = tmp_path / "landing" / "uitkeringen"
     folder.mkdir(exist_ok=True)
     (folder / "uitkeringen_2025-01.csv").write_text("client_id;geboortejaar\n")
-    ctx = build_sensor_context(cursor=ctx.cursor, resources={"settings": settings})
+    ctx = build_sensor_context(
+        cursor=ctx.cursor, resources={"settings": settings}, instance=instance
+    )
     selected = {k.to_user_string() for k in landing_sensor(ctx).asset_selection}
     assert selected == {
         "uitkeringen_files",
@@ -83,6 +139,13 @@ def test_landing_sensor_asks_for_an_offline_build_when_a_file_arrives(tmp_path):
         "protected_indicator_facts",
         "published_warehouse",
     }
+    # ... and records the folder's new version, so the UI shows it stale while it waits.
+    from pipelines.versions import landing_data_versions, local_versions
+    from sources.config import load_config
+
+    record = instance.get_latest_data_version_record(AssetKey("landing_uitkeringen"), True)
+    wanted = landing_data_versions(local_versions(load_config(cfg)))["landing_uitkeringen"]
+    assert record.event_log_entry.tags["dagster/data_version"] == wanted
 
 
 def test_the_build_planner_knows_every_asset():
