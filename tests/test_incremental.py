@@ -68,6 +68,7 @@ def test_unchanged_inputs_recompute_nothing_then_a_new_kaart_recomputes_its_depe
     assert third.returncode == 0, third.stderr
     run = last_run(warehouse)
     assert sorted(run["recomputed"]) == [
+        "area_changes",
         "area_model",
         "cbs_indicator_facts_table",
         "cbs_kaart_checked",

@@ -228,10 +228,17 @@ def test_school_years_are_labelled_and_small_counts_are_not_published(built):
             "SELECT DISTINCT period_label FROM fact_indicator WHERE indicator_id = 'school.vsv'"
         ).fetchall()
         assert labels == [("2022/2023",)]
-        # 15 persons is published; 8 (below the threshold of 10) is not, and says why.
-        assert _values(con, "werk.bijstand_personen", "WK191602", 2023)[1][0] == 15
+        # 8 (below the threshold of 10) is not published, and says why.
         row = _values(con, "werk.bijstand_personen", "WK191606", 2023)[1]
         assert row[:3] == (None, True, "kleine aantallen")
+        # The persons are in WK191602 (15) and WK191606 (8) only, the gemeente has 23. With
+        # 15 and 23 both published a reader would pin WK191606 (and the empty wijken) down
+        # to 0..8, narrower than 10: the interval audit hides one of the two. 15 itself is
+        # published only as 15.
+        wk02 = _values(con, "werk.bijstand_personen", "WK191602", 2023)[1]
+        gm = _values(con, "werk.bijstand_personen", "GM1916", 2023)[1]
+        assert wk02[0] in (None, 15) and gm[0] in (None, 23)
+        assert wk02[1] or gm[1]
         small = con.execute(
             """SELECT count(*) FROM fact_indicator f JOIN dim_indicator i USING (indicator_id)
                WHERE i.source LIKE 'Gemeente%' AND i.unit = 'aantal' AND f.value < 10"""

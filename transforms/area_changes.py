@@ -429,6 +429,10 @@ def harmonise_facts(
         {"geo_year": "int64", "weight": "float64", "whole": "bool", "method": "string"}
     )
     f = facts.copy()
+    # CBS figures are complete and published as such; only police and municipal facts say
+    # otherwise, so a build without them has no such columns.
+    f["partial"] = f["partial"].fillna(False).astype(bool) if "partial" in f else False
+    f["is_estimate"] = f["is_estimate"].fillna(False).astype(bool) if "is_estimate" in f else False
     if "input_versions" not in f:
         f["input_versions"] = [[] for _ in range(len(f))]
     f["input_versions"] = [list(v) if v is not None else [] for v in f["input_versions"]]

@@ -354,6 +354,7 @@ _PARQUET_TYPES = {
     "suppressed": pa.bool_(),
     "is_estimate": pa.bool_(),
     "partial": pa.bool_(),
+    "series_break": pa.bool_(),
     "synthetic": pa.bool_(),
 }
 
