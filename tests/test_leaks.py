@@ -26,6 +26,7 @@ from pipelines.versions import ASSET_NAMES, cache_dir, plan_build
 from sources.config import load_config
 from tests.conftest import DEMO_LANDING, demo_workspace, write_demo_config
 from tests.deliveries import row, write_delivery
+from tests.statline_server import record_as_received
 from warehouse.export import export_all
 
 SECRET = "JAN JANSEN BSN 123456782"
@@ -82,6 +83,7 @@ def built(tmp_path_factory):
             if item["Key"].strip() == "GM1916":
                 item["Title"] = STATLINE_NAME
         reply.write_text(json.dumps(body), encoding="utf-8")
+        record_as_received(reply)  # as if StatLine served the name so
     bad = _bad_deliveries(landing)
     # Past retention: an uitkeringen month and a school year ending in KEEP_FROM - 1; an old
     # pc6 crosswalk (CBS data, no persons) stays whatever its age.
