@@ -433,10 +433,41 @@ def test_chart_leaves_a_gap_for_the_suppressed_year_and_a_hollow_partial_year(ex
     assert ax.get_ylabel() == "aantal"
     assert any(t.get_text() == "SYNTHETISCHE DEMODATA" for t in fig.texts)
     assert any(t.get_text().startswith("Bron: Gemeente Testgemeente") for t in fig.texts)
+    # A count shares no axis with the gemeente (205) or the Netherlands: only F1 and LN, and
+    # the axis starts at zero.
+    assert set(lines) == {"F1", "LN"}
+    assert ax.get_ylim()[0] == 0
     pngs = [p for p in written if p.suffix == ".png"]
-    # Charts for the 3 indicators with figures; maps for 3 indicators x their years (4 + 4 + 3).
+    # Charts for the 3 indicators with figures. Maps only of the rate (the two counts are not
+    # mapped), in the baseline year 2020 and the latest complete year 2022 (2023 is partial).
     assert len([p for p in pngs if p.parent.name == "grafieken"]) == 3
-    assert len([p for p in pngs if p.parent.name == "kaarten"]) == 11
+    assert sorted(p.name for p in pngs if p.parent.name == "kaarten") == [
+        "kaart_werk_bijstand_per_1000_2020.png",
+        "kaart_werk_bijstand_per_1000_2022.png",
+    ]
+
+
+def test_chart_has_dutch_ticks_and_the_target_path(exported):
+    from warehouse.export_charts import axis_number
+
+    wh, _, _ = exported
+    data = load_export_data(wh)
+    assert [axis_number(v) for v in (1250.0, 17_900_000.0, 12.5, 0.25, 0)] == [
+        "1.250",
+        "17.900.000",
+        "12,5",
+        "0,25",
+        "0",
+    ]
+    ax = chart_figure(data, "werk.bijstand_per_1000").axes[0]
+    (path,) = [line for line in ax.get_lines() if line.get_gid() == "doel:LN"]
+    # LN: 1000 * 95 / 3700 = 25.68 per 1 000 in 2020; target -10% in 2026 = 23.11.
+    assert list(path.get_xdata()) == [2020, 2026]
+    assert path.get_ydata()[0] == pytest.approx(1000 * 95 / 3700)
+    assert path.get_ydata()[1] == pytest.approx(0.9 * 1000 * 95 / 3700)
+    # A rate keeps the gemeente and the Netherlands on its axis.
+    gids = {line.get_gid() for line in ax.get_lines()}
+    assert {"F1", "LN", "GM9999"} <= gids
 
 
 def test_export_refuses_unprotected_counts_and_writes_nothing(tmp_path):
@@ -475,4 +506,6 @@ def test_a_map_of_a_partial_year_says_so_in_its_title(exported):
     complete = map_figure(data, "werk.bijstand_personen", 2022).axes[0].get_title(loc="left")
     partial = map_figure(data, "werk.bijstand_personen", 2023).axes[0].get_title(loc="left")
     assert complete.endswith(", 2022")
-    assert partial.endswith("2023 (onvolledig: niet alle maanden geleverd)")
+    # Long titles are wrapped to fit the map (at most 55 characters a line).
+    assert max(len(line) for line in partial.splitlines()) <= 55
+    assert " ".join(partial.split()).endswith("2023 (onvolledig: niet alle maanden geleverd)")

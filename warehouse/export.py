@@ -71,6 +71,7 @@ class ExportData:
     facts: pd.DataFrame  # fact_indicator
     long: pd.DataFrame  # the `indicators` view
     targets: pd.DataFrame  # the `indicator_targets` view
+    assessment: pd.DataFrame  # the `indicator_assessment` view
     run: dict  # the latest run in meta_run
     inputs: pd.DataFrame  # meta_input of that run
     compare: list[str] = field(default_factory=list)  # focus, programme, gemeente, NL codes
@@ -91,6 +92,35 @@ class ExportData:
     def area_name(self, code: str) -> str:
         names = dict(zip(self.areas["area_code"], self.areas["area_name"], strict=True))
         return names.get(code, code)
+
+    def latest_year(self, indicator_id: str) -> int | None:
+        """The indicator's own latest year with figures (not suppressed, not partial) for
+        one of the comparison areas; None when it has none."""
+        rows = self.series(indicator_id)
+        usable = rows[
+            ~rows["suppressed"].astype(bool) & ~rows["partial"].astype(bool) & rows["value"].notna()
+        ]
+        return int(usable["period_year"].max()) if len(usable) else None
+
+    def year_label(self, indicator_id: str, year: int) -> str:
+        """'2023', or '2023 (laatst beschikbaar)' when later years have no figures yet."""
+        rows = self.long[self.long["indicator_id"] == indicator_id]
+        labels = rows.drop_duplicates("period_year").set_index("period_year")["period_label"]
+        text = str(labels.get(year, year))
+        if len(rows) and year < int(rows["period_year"].max()):
+            text += " (laatst beschikbaar)"
+        return text
+
+    def mark(self, indicator_id: str, year: int, suppressed: bool, reason) -> str:
+        """Why a cell is empty, for the reader: 'nog niet gepubliceerd' for a year after the
+        indicator's latest year with figures that the source does not have yet, otherwise
+        'onderdrukt' (with the reason)."""
+        if not suppressed:
+            return "geen cijfer"
+        latest = self.latest_year(indicator_id)
+        if reason == "geen bron dit jaar" and (latest is None or year > latest):
+            return "nog niet gepubliceerd"
+        return f"onderdrukt ({reason})" if isinstance(reason, str) and reason else "onderdrukt"
 
     def series(self, indicator_id: str) -> pd.DataFrame:
         """The long rows of one indicator for the comparison areas."""
@@ -139,6 +169,7 @@ def _read(con: duckdb.DuckDBPyConnection, warehouse: Path) -> ExportData:
         con, "SELECT * FROM indicators ORDER BY indicator_id, area_level, area_code, period_year"
     )
     targets = _frame(con, "SELECT * FROM indicator_targets ORDER BY indicator_id, area_code")
+    assessment = _frame(con, "SELECT * FROM indicator_assessment ORDER BY indicator_id, area_code")
     run_row = con.execute(
         "SELECT * FROM meta_run WHERE status <> 'failed' "
         "ORDER BY finished_at DESC NULLS LAST LIMIT 1"
@@ -160,6 +191,7 @@ def _read(con: duckdb.DuckDBPyConnection, warehouse: Path) -> ExportData:
         facts=facts,
         long=long,
         targets=targets,
+        assessment=assessment,
         run=run,
         inputs=inputs,
     )
@@ -231,7 +263,7 @@ def export_all(
     day: date | None = None,
 ) -> list[Path]:
     """Check disclosure, then write the chosen formats into `out_dir`; returns the files."""
-    from warehouse.export_charts import write_charts, write_maps
+    from warehouse.export_charts import draw_images, write_charts, write_maps
     from warehouse.export_xlsx import write_workbook
     from warehouse.report import write_report
 
@@ -242,6 +274,8 @@ def export_all(
     stem = export_stem(data, day)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    if "png" in chosen or "html" in chosen:
+        draw_images(data)  # every chart and map once, in parallel; the report reuses them
     if "xlsx" in chosen:
         written.append(write_workbook(data, out_dir / f"indicatoren_{stem}.xlsx", day))
     if "csv" in chosen:
@@ -403,9 +437,11 @@ def number_format(unit: str) -> str:
     return "#,##0" if unit.strip() == "aantal" else "0.0"
 
 
-def dutch_number(value, unit: str) -> str:
+def dutch_number(value, unit: str, decimals: int | None = None) -> str:
     """1234.5 -> '1.234,5' (counts without decimals); empty for a missing value."""
     if value is None or pd.isna(value):
         return ""
-    text = f"{value:,.0f}" if unit.strip() == "aantal" else f"{value:,.1f}"
+    if decimals is None:
+        decimals = 0 if unit.strip() == "aantal" else 1
+    text = f"{value:,.{decimals}f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
