@@ -65,6 +65,12 @@ def test_report_is_self_contained_dutch_and_shows_no_small_count(report):
     werk = glance.split("<td>Werk</td>")[1].split("</tr>")[0]
     assert re.findall(r'class="light light-(\w+)"', werk) == ["groen", "geel"]
     assert "2 beter, 0 slechter, 0 geen duidelijke verandering" in werk
+    # The werk page opens with the same answer in plain Dutch.
+    page = html.split('id="thema-werk"')[1]
+    assert (
+        "In Focus Een zijn 2 van de 2 cijfers beter dan in 2020. In Programmagebied is geen "
+        "van de 2 cijfers duidelijk anders dan in 2020."
+    ) in page.split("</p>")[0]
     # The target and the trajectory: LN 25.7 in 2020, -10% in 2026 = 23.1; on the straight
     # line 2022 is 25.68 - 2.568 * 2/6 = 24.8; LN is 1000 * 72 / 3700 = 19.5: on track.
     assert (

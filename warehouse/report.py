@@ -247,6 +247,29 @@ def _unit(data: ExportData, indicator_id: str) -> str:
     return str(ind.loc[indicator_id, "unit"]) if indicator_id in ind.index else ""
 
 
+def _area_sentence(area: str, n: dict[str, int], judged: int, base: int) -> str:
+    """'In X zijn 2 van de 5 cijfers beter dan in 2020 en is 1 cijfer slechter.' (B1)"""
+
+    def cijfers(k: int) -> str:
+        return "1 cijfer" if k == 1 else f"{k} cijfers"
+
+    better, worse = n["beter"], n["slechter"]
+    if not better and not worse:
+        return f"In {area} is geen van de {cijfers(judged)} duidelijk anders dan in {base}."
+    said = []
+    if better:
+        said.append(f"{'is' if better == 1 else 'zijn'} {better} van de {cijfers(judged)} beter")
+    if worse:
+        said.append(
+            f"{'is' if worse == 1 else 'zijn'} {worse} van de {cijfers(judged)} slechter"
+            if not better
+            else f"{'is' if worse == 1 else 'zijn'} er {worse} slechter"
+        )
+    rest = judged - better - worse
+    tail = f" De andere {cijfers(rest)} veranderden niet duidelijk." if rest else ""
+    return f"In {area} {' en '.join(said)} dan in {base}.{tail}"
+
+
 def _pillar_sentence(data: ExportData, theme: str) -> str:
     """The headline of a pillar page in plain Dutch (B1)."""
     if theme not in _judged_themes(data):
@@ -261,11 +284,7 @@ def _pillar_sentence(data: ExportData, theme: str) -> str:
         if judged == 0:
             parts.append(f"Over {data.area_name(code)} zijn te weinig gegevens.")
             continue
-        parts.append(
-            f"In {data.area_name(code)} is {n['beter']} van de {judged} cijfers beter dan in "
-            f"{data.baseline_year} en {n['slechter']} slechter; bij "
-            f"{n['geen duidelijke verandering']} is er geen duidelijke verandering."
-        )
+        parts.append(_area_sentence(data.area_name(code), n, judged, data.baseline_year))
     return f'<p class="kop">{escape(" ".join(parts))}</p>'
 
 
