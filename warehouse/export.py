@@ -24,8 +24,14 @@ import shapely
 from transforms.disclosure import recoverable_cells, small_counts
 from warehouse.build import open_read_only
 
-FORMATS = ("xlsx", "csv", "parquet", "gpkg", "png", "html")
-SYNTHETIC_BANNER = "SYNTHETISCHE DEMODATA — geen echte cijfers"
+FORMATS = ("xlsx", "csv", "parquet", "gpkg", "png", "html", "docx")
+SYNTHETIC_BANNER = "SYNTHETISCHE DEMODATA — geen CBS-cijfers"
+# Before the extension of every file written from a synthetic (demo) warehouse.
+SYNTHETIC_MARKER = "_SYNTHETISCH"
+# CBS marks for an empty cell: `x` = suppressed (onderdrukt), `.` = not (yet) available.
+MARK_SUPPRESSED = "x"
+MARK_NOT_AVAILABLE = "."
+NOT_PUBLISHED = "nog niet gepubliceerd"
 THEME_TITLES = {
     "school": "School",
     "werk": "Werk",
@@ -44,6 +50,19 @@ REASON_TEXT = {
     "bron geheim": "De bron (CBS) publiceert dit cijfer niet (geheimhouding of afronding).",
     "geen bron dit jaar": "De variabele of het gebied komt in de bron van dat jaar niet voor.",
     "niet te berekenen": "Niet te berekenen, bijvoorbeeld omdat de noemer 0 is.",
+}
+# What the marks in an empty cell mean (workbook, report, council brief).
+MARK_LEGEND = [
+    (MARK_SUPPRESSED, "onderdrukt: niet gepubliceerd (kleine aantallen, of geheim bij de bron)"),
+    (MARK_NOT_AVAILABLE, "nog niet gepubliceerd of geen cijfer (de bron heeft dit cijfer niet)"),
+]
+# The verdict of indicator_assessment as the council reads it.
+VERDICT_SHORT = {
+    "beter": "beter",
+    "slechter": "slechter",
+    "geen duidelijke verandering": "geen duidelijke verandering",
+    "te weinig gegevens": "te weinig gegevens",
+    "geen oordeel (neutraal)": "geen oordeel (achtergrondcijfer)",
 }
 LEVEL_TEXT = {
     "focus": "focusgebied",
@@ -76,6 +95,7 @@ class ExportData:
     inputs: pd.DataFrame  # meta_input of that run
     compare: list[str] = field(default_factory=list)  # focus, programme, gemeente, NL codes
     images: dict[tuple, bytes] = field(default_factory=dict)  # PNGs drawn once, used twice
+    _memo: dict = field(default_factory=dict, repr=False)  # lookups worked out once
 
     @property
     def synthetic(self) -> bool:
@@ -89,18 +109,43 @@ class ExportData:
     def baseline_year(self) -> int:
         return int(self.config["baseline_year"])
 
+    def _once(self, key, make):
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
     def area_name(self, code: str) -> str:
-        names = dict(zip(self.areas["area_code"], self.areas["area_name"], strict=True))
+        names = self._once(
+            "names",
+            lambda: dict(zip(self.areas["area_code"], self.areas["area_name"], strict=True)),
+        )
         return names.get(code, code)
+
+    @property
+    def area_level(self) -> dict[str, str]:
+        return self._once(
+            "levels",
+            lambda: dict(zip(self.areas["area_code"], self.areas["area_level"], strict=True)),
+        )
+
+    def file_name(self, base: str, extension: str) -> str:
+        """`base.extension`, with `_SYNTHETISCH` before the extension for demo data."""
+        return f"{base}{SYNTHETIC_MARKER if self.synthetic else ''}.{extension}"
 
     def latest_year(self, indicator_id: str) -> int | None:
         """The indicator's own latest year with figures (not suppressed, not partial) for
         one of the comparison areas; None when it has none."""
-        rows = self.series(indicator_id)
-        usable = rows[
-            ~rows["suppressed"].astype(bool) & ~rows["partial"].astype(bool) & rows["value"].notna()
-        ]
-        return int(usable["period_year"].max()) if len(usable) else None
+
+        def work_out():
+            rows = self.series(indicator_id)
+            usable = rows[
+                ~rows["suppressed"].astype(bool)
+                & ~rows["partial"].astype(bool)
+                & rows["value"].notna()
+            ]
+            return int(usable["period_year"].max()) if len(usable) else None
+
+        return self._once(("latest", indicator_id), work_out)
 
     def year_label(self, indicator_id: str, year: int) -> str:
         """'2023', or '2023 (laatst beschikbaar)' when later years have no figures yet."""
@@ -119,15 +164,48 @@ class ExportData:
             return "geen cijfer"
         latest = self.latest_year(indicator_id)
         if reason == "geen bron dit jaar" and (latest is None or year > latest):
-            return "nog niet gepubliceerd"
+            return NOT_PUBLISHED
         return f"onderdrukt ({reason})" if isinstance(reason, str) and reason else "onderdrukt"
+
+    def cell(self, indicator_id: str, code: str, year: int) -> pd.Series | None:
+        """The long row of one indicator x comparison area x year; None when there is none."""
+        cells = self._once(
+            "cells",
+            lambda: {
+                (r["indicator_id"], r["area_code"], int(r["period_year"])): r
+                for _, r in self.long[self.long["area_code"].isin(self.compare)].iterrows()
+            },
+        )
+        return cells.get((indicator_id, code, int(year)))
+
+    def empty_cell(self, indicator_id: str, year: int, row: pd.Series | None) -> tuple[str, str]:
+        """(CBS mark, text) of a cell without a figure: `x` onderdrukt (with the reason), or
+        `.` nog niet gepubliceerd / geen cijfer (no row, or a value the source lacks)."""
+        if row is None:
+            return MARK_NOT_AVAILABLE, "geen cijfer"
+        text = self.mark(indicator_id, year, bool(row["suppressed"]), row["suppression_reason"])
+        if text in (NOT_PUBLISHED, "geen cijfer"):
+            return MARK_NOT_AVAILABLE, text
+        return MARK_SUPPRESSED, text
+
+    def assessed(self, indicator_id: str, code: str) -> pd.Series | None:
+        """The indicator_assessment row of one indicator x area; None when there is none."""
+        rows = self._once(
+            "assessed",
+            lambda: {(r["indicator_id"], r["area_code"]): r for _, r in self.assessment.iterrows()},
+        )
+        return rows.get((indicator_id, code))
 
     def series(self, indicator_id: str) -> pd.DataFrame:
         """The long rows of one indicator for the comparison areas."""
-        rows = self.long[
-            (self.long["indicator_id"] == indicator_id) & self.long["area_code"].isin(self.compare)
-        ]
-        return rows.sort_values(["period_year", "area_code"])
+
+        def split():
+            rows = self.long[self.long["area_code"].isin(self.compare)]
+            rows = rows.sort_values(["indicator_id", "period_year", "area_code"])
+            return {i: g for i, g in rows.groupby("indicator_id", sort=False)}
+
+        found = self._once("series", split).get(indicator_id)
+        return found if found is not None else self.long.iloc[0:0]
 
 
 def load_export_data(warehouse: Path) -> ExportData:
@@ -239,6 +317,7 @@ def slug(text: str) -> str:
 
 
 def export_stem(data: ExportData, day: date) -> str:
+    """`<gemeente>_<date>`; the demo marker is added by `ExportData.file_name`."""
     return f"{slug(data.gemeente_name)}_{day.isoformat()}"
 
 
@@ -262,8 +341,10 @@ def export_all(
     formats: Iterable[str] | None = None,
     day: date | None = None,
 ) -> list[Path]:
-    """Check disclosure, then write the chosen formats into `out_dir`; returns the files."""
-    from warehouse.export_charts import draw_images, write_charts, write_maps
+    """Check disclosure, then write the chosen formats into `out_dir`; returns the files.
+    From a synthetic warehouse every file name ends in `_SYNTHETISCH` (before the extension)."""
+    from warehouse.export_charts import draw_images, image_keys, write_charts, write_maps
+    from warehouse.export_docx import brief_charts, write_brief
     from warehouse.export_xlsx import write_workbook
     from warehouse.report import write_report
 
@@ -274,21 +355,31 @@ def export_all(
     stem = export_stem(data, day)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    if "png" in chosen or "html" in chosen:
-        draw_images(data)  # every chart and map once, in parallel; the report reuses them
+    # Every chart and map the chosen formats use, drawn once, in parallel; all formats reuse them.
+    keys = image_keys(data) if "png" in chosen or "html" in chosen else []
+    if "docx" in chosen:
+        keys += [("chart", i) for i in brief_charts(data) if ("chart", i) not in keys]
+    if keys:
+        draw_images(data, keys)
     if "xlsx" in chosen:
-        written.append(write_workbook(data, out_dir / f"indicatoren_{stem}.xlsx", day))
+        path = out_dir / data.file_name(f"indicatoren_{stem}", "xlsx")
+        written.append(write_workbook(data, path, day))
     if "csv" in chosen:
         written += write_csv(data, out_dir, stem)
     if "parquet" in chosen:
-        written.append(write_parquet(data, out_dir / f"indicatoren_{stem}.parquet"))
+        written.append(
+            write_parquet(data, out_dir / data.file_name(f"indicatoren_{stem}", "parquet"))
+        )
     if "gpkg" in chosen:
-        written.append(write_geopackage(data, out_dir / f"gebieden_{stem}.gpkg"))
+        written.append(write_geopackage(data, out_dir / data.file_name(f"gebieden_{stem}", "gpkg")))
     if "png" in chosen:
         written += write_charts(data, out_dir / "grafieken")
         written += write_maps(data, out_dir / "kaarten")
     if "html" in chosen:
-        written.append(write_report(data, out_dir / f"rapport_{stem}.html", day))
+        written.append(write_report(data, out_dir / data.file_name(f"rapport_{stem}", "html"), day))
+    if "docx" in chosen:
+        path = out_dir / data.file_name(f"raadsinformatiebrief_{stem}", "docx")
+        written.append(write_brief(data, path, day))
     return written
 
 
@@ -331,9 +422,9 @@ def write_csv(data: ExportData, out_dir: Path, stem: str) -> list[Path]:
     for col in _BOOLEAN_COLUMNS:
         dutch[col] = dutch[col].map({True: "ja", False: "nee"})
     dutch = dutch.rename(columns=DUTCH_COLUMNS)
-    nl = out_dir / f"indicatoren_{stem}.csv"
+    nl = out_dir / data.file_name(f"indicatoren_{stem}", "csv")
     dutch.to_csv(nl, sep=";", decimal=",", index=False, encoding="utf-8-sig")
-    en = out_dir / f"indicatoren_{stem}_en.csv"
+    en = out_dir / data.file_name(f"indicatoren_{stem}_en", "csv")
     data.long.to_csv(en, sep=",", decimal=".", index=False, encoding="utf-8")
     return [nl, en]
 

@@ -244,7 +244,7 @@ def write_charts(data: ExportData, folder: Path) -> list[Path]:
     draw_images(data, [("chart", i) for i in indicators_with_figures(data)])
     out = []
     for indicator_id in indicators_with_figures(data):
-        path = folder / f"grafiek_{column_name(indicator_id)}.png"
+        path = folder / data.file_name(f"grafiek_{column_name(indicator_id)}", "png")
         path.write_bytes(chart_png(data, indicator_id))
         out.append(path)
     return out
@@ -469,7 +469,7 @@ def write_maps(data: ExportData, folder: Path) -> list[Path]:
     draw_images(data, [("map", *p) for p in pairs])
     out = []
     for indicator_id, year in pairs:
-        path = folder / f"kaart_{column_name(indicator_id)}_{year}.png"
+        path = folder / data.file_name(f"kaart_{column_name(indicator_id)}_{year}", "png")
         path.write_bytes(data.images[("map", indicator_id, year)])
         out.append(path)
     return out

@@ -17,6 +17,7 @@ from warehouse.export import (
     LEVEL_TEXT,
     REASON_TEXT,
     SYNTHETIC_BANNER,
+    VERDICT_SHORT,
     ExportData,
     attribution,
     dutch_number,
@@ -58,13 +59,6 @@ def _signed(value, unit: str) -> str:
     return ("+" if value > 0 else "−" if value < 0 else "") + text
 
 
-VERDICT_SHORT = {
-    "beter": "beter",
-    "slechter": "slechter",
-    "geen duidelijke verandering": "geen duidelijke verandering",
-    "te weinig gegevens": "te weinig gegevens",
-    "geen oordeel (neutraal)": "geen oordeel (achtergrondcijfer)",
-}
 LIGHTS = {  # light: (colour, text for the reader)
     "groen": ("#1a9850", "beter"),
     "rood": ("#d73027", "slechter"),
@@ -75,9 +69,7 @@ LIGHTS = {  # light: (colour, text for the reader)
 
 
 def _assessed(data: ExportData, indicator_id: str, code: str):
-    a = data.assessment
-    hit = a[(a["indicator_id"] == indicator_id) & (a["area_code"] == code)]
-    return None if hit.empty else hit.iloc[0]
+    return data.assessed(indicator_id, code)
 
 
 def _verdict_text(data: ExportData, r, unit: str, latest: int) -> str:
@@ -141,7 +133,7 @@ def _headline(data: ExportData, indicator_id: str, unit: str) -> str:
     return f'<table class="headline">{head}{"".join(body)}</table>'
 
 
-def _target_sentence(data: ExportData, t, unit: str) -> str:
+def target_sentence(data: ExportData, t, unit: str) -> str:
     """The target and the trajectory to it, in plain Dutch."""
     where = data.area_name(t.area_code)
     text = (
@@ -166,12 +158,12 @@ def _target_sentence(data: ExportData, t, unit: str) -> str:
 def _targets(data: ExportData, indicator_id: str, unit: str) -> str:
     rows = data.targets[data.targets["indicator_id"] == indicator_id]
     return "".join(
-        f'<p class="doel">{escape(_target_sentence(data, t, unit))}</p>'
+        f'<p class="doel">{escape(target_sentence(data, t, unit))}</p>'
         for t in rows.itertuples(index=False)
     )
 
 
-def _glance_areas(data: ExportData) -> list[str]:
+def glance_areas(data: ExportData) -> list[str]:
     level = dict(zip(data.areas["area_code"], data.areas["area_level"], strict=True))
     return [c for c in data.compare if level.get(c) in ("focus", "programme")]
 
@@ -197,17 +189,17 @@ def pillar_light(data: ExportData, theme: str, code: str) -> tuple[str, dict[str
     return light, counts
 
 
-def _judged_themes(data: ExportData) -> list[str]:
+def judged_themes(data: ExportData) -> list[str]:
     """Pillars with at least one indicator that has a good direction."""
     judged = data.indicators[data.indicators["direction"] != "neutraal"]
     return [t for t in _themes(data) if t in set(judged["theme"])]
 
 
 def _glance(data: ExportData) -> str:
-    areas = _glance_areas(data)
+    areas = glance_areas(data)
     head = "<tr><th>Pijler</th>" + "".join(f"<th>{escape(data.area_name(c))}</th>" for c in areas)
     rows = []
-    for theme in _judged_themes(data):
+    for theme in judged_themes(data):
         cells = []
         for code in areas:
             light, n = pillar_light(data, theme, code)
@@ -223,7 +215,7 @@ def _glance(data: ExportData) -> str:
             )
         rows.append(f"<tr><td>{escape(_sheet_title(theme))}</td>{''.join(cells)}</tr>")
     targets = "".join(
-        f"<li>{escape(_target_sentence(data, t, _unit(data, t.indicator_id)))}</li>"
+        f"<li>{escape(target_sentence(data, t, unit_of(data, t.indicator_id)))}</li>"
         for t in data.targets.itertuples(index=False)
     )
     return (
@@ -242,7 +234,7 @@ def _glance(data: ExportData) -> str:
     )
 
 
-def _unit(data: ExportData, indicator_id: str) -> str:
+def unit_of(data: ExportData, indicator_id: str) -> str:
     ind = data.indicators.set_index("indicator_id")
     return str(ind.loc[indicator_id, "unit"]) if indicator_id in ind.index else ""
 
@@ -270,22 +262,22 @@ def _area_sentence(area: str, n: dict[str, int], judged: int, base: int) -> str:
     return f"In {area} {' en '.join(said)} dan in {base}.{tail}"
 
 
-def _pillar_sentence(data: ExportData, theme: str) -> str:
-    """The headline of a pillar page in plain Dutch (B1)."""
-    if theme not in _judged_themes(data):
+def pillar_sentence(data: ExportData, theme: str) -> str:
+    """The headline of a pillar in plain Dutch (B1), as text."""
+    if theme not in judged_themes(data):
         return (
-            '<p class="kop">Deze cijfers beschrijven de wijk. Ze zijn niet goed of slecht; '
-            "ze helpen de andere cijfers te begrijpen.</p>"
+            "Deze cijfers beschrijven de wijk. Ze zijn niet goed of slecht; "
+            "ze helpen de andere cijfers te begrijpen."
         )
     parts = []
-    for code in _glance_areas(data):
+    for code in glance_areas(data):
         _, n = pillar_light(data, theme, code)
         judged = n["beter"] + n["slechter"] + n["geen duidelijke verandering"]
         if judged == 0:
             parts.append(f"Over {data.area_name(code)} zijn te weinig gegevens.")
             continue
         parts.append(_area_sentence(data.area_name(code), n, judged, data.baseline_year))
-    return f'<p class="kop">{escape(" ".join(parts))}</p>'
+    return " ".join(parts)
 
 
 def _alt(data: ExportData, indicator_id: str, name: str) -> str:
@@ -295,13 +287,13 @@ def _alt(data: ExportData, indicator_id: str, name: str) -> str:
     latest = data.latest_year(indicator_id)
     parts = [
         f"Lijngrafiek van {name} per jaar, {years[0]} tot en met {years[-1]}, voor "
-        + ", ".join(data.area_name(c) for c in chart_areas(data, _unit(data, indicator_id)))
+        + ", ".join(data.area_name(c) for c in chart_areas(data, unit_of(data, indicator_id)))
         + "."
     ]
-    for code in _glance_areas(data):
+    for code in glance_areas(data):
         r = _assessed(data, indicator_id, code)
         if r is not None and pd.notna(r["baseline_value"]) and pd.notna(r["latest_value"]):
-            unit = _unit(data, indicator_id)
+            unit = unit_of(data, indicator_id)
             parts.append(
                 f"{data.area_name(code)}: van {dutch_number(r['baseline_value'], unit)} in "
                 f"{data.baseline_year} naar {dutch_number(r['latest_value'], unit)} in "
@@ -353,7 +345,7 @@ def _theme_section(
         return "", [f"Pagina {_sheet_title(theme)}: geen cijfers om te tonen."] + left_out
     parts = [f'<section class="theme" id="thema-{escape(theme)}">', _banner(data)]
     parts.append(f"<h2>{escape(_sheet_title(theme))}</h2>")
-    parts.append(_pillar_sentence(data, theme))
+    parts.append(f'<p class="kop">{escape(pillar_sentence(data, theme))}</p>')
     map_drawn = False
     for r in shown:
         parts.append('<div class="indicator">')
