@@ -565,3 +565,124 @@ def test_a_map_of_a_partial_year_says_so_in_its_title(exported):
     # Long titles are wrapped to fit the map (at most 55 characters a line).
     assert max(len(line) for line in partial.splitlines()) <= 55
     assert " ".join(partial.split()).endswith("2023 (onvolledig: niet alle maanden geleverd)")
+
+
+def _expected_mark(facts: pd.DataFrame, compare: set[str], indicator: str, area: str, year: int):
+    """The mark of an empty cell worked out from fact_indicator: no row or a year after the
+    indicator's last year with a figure that the source does not have ('geen bron dit jaar'):
+    '.'; any other suppressed cell: 'x'; None when the cell has a figure."""
+    rows = facts[(facts["indicator_id"] == indicator) & facts["area_code"].isin(compare)]
+    cell = rows[(rows["area_code"] == area) & (rows["period_year"] == year)]
+    if cell.empty:
+        return "."
+    r = cell.iloc[0]
+    if not r["suppressed"] and pd.notna(r["value"]):
+        return None
+    usable = rows[~rows["suppressed"] & ~rows["partial"] & rows["value"].notna()]
+    last = usable["period_year"].max() if len(usable) else None
+    if r["suppression_reason"] == "geen bron dit jaar" and (last is None or year > last):
+        return "."
+    return "x"
+
+
+def test_council_sheet_marks_verdicts_procentpunt_and_print_setup(exported):
+    wh, out, _ = exported
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        facts = con.execute("SELECT * FROM fact_indicator").df()
+    finally:
+        con.close()
+    ws = load_workbook(out / f"indicatoren_{STEM}{DEMO}.xlsx")["Raadsvoorstel"]
+    assert ws.page_setup.orientation == "landscape"
+    assert str(ws.page_setup.paperSize) == "9"  # A4
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows.replace("$", "") == "3:3"
+    assert ws.oddHeader.center.text == "SYNTHETISCHE DEMODATA — geen CBS-cijfers"
+    header = [c.value for c in ws[3]]
+    # Years 2020-2023 (2023: the partial bijstand year), the change and the verdict: narrow.
+    assert header == ["Indicator", "Eenheid", "Gebied", "2020\nbasisjaar", "2021", "2022"] + [
+        "2023",
+        "Verandering sinds 2020",
+        "Oordeel",
+    ]
+    names = {i.name: i.id for i in load_catalogue()}
+    units = {i.id: i.unit for i in load_catalogue()}
+    code = {
+        "Focus Een": "F1",
+        "Programmagebied": "LN",
+        "Testgemeente": "GM9999",
+        "Nederland": "NL00",
+    }
+    compare = set(code.values())
+    rows, indicator = {}, None
+    for r in ws.iter_rows(min_row=4):
+        if r[0].value in names:
+            indicator = names[r[0].value]
+        if r[2].value in code and indicator:
+            rows[(indicator, code[r[2].value])] = r
+    # Every indicator with facts, for every comparison area with facts, has one row.
+    assert set(rows) == set(
+        zip(
+            facts.loc[facts["area_code"].isin(compare), "indicator_id"],
+            facts.loc[facts["area_code"].isin(compare), "area_code"],
+            strict=True,
+        )
+    )
+    checked = {".": 0, "x": 0}
+    for (indicator, area), r in rows.items():
+        for k, year in enumerate((2020, 2021, 2022, 2023), start=3):
+            expected = _expected_mark(facts, compare, indicator, area, year)
+            if expected is None:
+                assert r[k].data_type == "n", (indicator, area, year)
+            else:
+                assert r[k].value == expected, (indicator, area, year)
+                checked[expected] += 1
+    assert checked["."] > 0 and checked["x"] > 0
+    # By hand: F1 bijstand 2021 (7 persons) is 'x'; the share of 65+ in 2023 is not published
+    # yet ('.') and was secret at the source for F1 in 2021 ('x'); 2023 of the rate is partial
+    # (shaded); the inhabitants have no 2023 row at all ('.').
+    assert rows[("werk.bijstand_personen", "F1")][4].value == "x"
+    assert [rows[("context.pct_65plus", a)][6].value for a in ("F1", "NL00")] == [".", "."]
+    assert rows[("context.pct_65plus", "F1")][4].value == "x"
+    assert rows[("werk.bijstand_per_1000", "LN")][6].fill.fgColor.rgb.endswith("D9D9D9")
+    assert rows[("context.inwoners", "GM9999")][6].value == "."
+    # Changes of a percentage are labelled procentpunt (F1: 22.0 - 20.0 = 2.0), others not.
+    for (indicator, _), r in rows.items():
+        assert ("procentpunt" in r[7].number_format) == (units[indicator] == "%")
+    assert rows[("context.pct_65plus", "F1")][7].value == pytest.approx(2.0)
+    # The verdict per row: F1 persons 55 -> 27, ln(27/55) = -0.712 +- 1.96 x sqrt(1/27 + 1/55)
+    # = 0.461: better; LN 95 -> 72: -0.277 +- 0.306 includes 0: no clear change.
+    assert rows[("werk.bijstand_personen", "F1")][8].value == "beter (2020–2022)"
+    assert rows[("werk.bijstand_personen", "LN")][8].value.startswith("geen duidelijke")
+    assert rows[("werk.bijstand_personen", "F1")][7].value == 27 - 55
+    notes = [r[0].value for r in ws.iter_rows(min_row=4) if r[0].value]
+    assert any(n.startswith("Gearceerd: onvolledig jaar") for n in notes)
+    assert "Bron: Gemeente Testgemeente (uitkeringen)" in notes
+
+
+def test_council_brief_has_verdicts_charts_sources_and_demo_marking(exported):
+    from docx import Document
+
+    _, out, written = exported
+    path = out / f"raadsinformatiebrief_{STEM}{DEMO}.docx"
+    assert path in written
+    doc = Document(str(path))
+    table = doc.tables[0]
+    # One row per pillar with a good direction (not the neutral context), after the header.
+    judged = list(dict.fromkeys(i.theme for i in load_catalogue() if i.direction != "neutraal"))
+    assert len(table.rows) == 1 + len(judged)
+    assert [c.text for c in table.rows[0].cells] == ["Pijler", "Focus Een", "Programmagebied"]
+    werk = next(r for r in table.rows if r.cells[0].text == "Werk")
+    # Werk: F1 better on both bijstand figures (green), LN no clear change (see above).
+    assert werk.cells[1].text.startswith("beter") and "2 beter, 0 slechter" in werk.cells[1].text
+    assert werk.cells[2].text.startswith("geen duidelijke verandering")
+    assert len(doc.inline_shapes) == 3
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Bron: CBS, Kerncijfers wijken en buurten" in text
+    assert "Bron: Gemeente Testgemeente (uitkeringen)" in text
+    assert f"onder {MIN} worden niet gepubliceerd" in text
+    assert "Doel voor Programmagebied: −10% in 2026" in text
+    banner = "SYNTHETISCHE DEMODATA — geen CBS-cijfers"
+    assert banner in doc.sections[0].header.paragraphs[0].text
+    assert banner in text

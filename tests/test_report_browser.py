@@ -36,15 +36,15 @@ def report(tmp_path_factory) -> Path:
 
 def test_report_is_self_contained_dutch_and_shows_no_small_count(report):
     html = report.read_text(encoding="utf-8")
-    assert report.name == "rapport_testgemeente_2024-03-01.html"
+    assert report.name == "rapport_testgemeente_2024-03-01_SYNTHETISCH.html"
     # Nothing that could make a request: no http(s) URLs at all, no scripts, no links.
     assert not re.search(r"https?://", html)
     assert "<script" not in html and "<link" not in html and "@import" not in html
     srcs = re.findall(r'<img[^>]*src="([^"]{0,30})', html)
     assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
-    # 3 indicators with figures: a chart each; one map per pillar, and only of a rate: the
+    # 4 indicators with figures: a chart each; one map per pillar, and only of a rate: the
     # werk page maps bijstand per 1 000, the context page has only a count (not mapped).
-    assert html.count('class="chart"') == 3 and html.count('class="map"') == 1
+    assert html.count('class="chart"') == 4 and html.count('class="map"') == 1
     # Pages only for the pillars with figures (werk, context); the others are listed as left out.
     assert html.count('class="theme"') == 2
     assert "Weggelaten" in html and "Pagina School: geen cijfers om te tonen" in html
@@ -128,7 +128,7 @@ def test_report_renders_offline_with_drawn_charts_and_maps(report):
     assert requests, "the page itself should have been requested"
     assert all(u.startswith(("file:", "data:")) for u in requests), requests
     assert not [u for u in requests if u.startswith(("http:", "https:"))]
-    assert sorted(b["cls"] for b in boxes) == ["chart"] * 3 + ["map"] * 1
+    assert sorted(b["cls"] for b in boxes) == ["chart"] * 4 + ["map"] * 1
     page_img = Image.open(io.BytesIO(shot)).convert("RGB")
     for b in boxes:
         assert b["complete"] and b["w"] > 200 and b["h"] > 150
