@@ -343,10 +343,8 @@ def export_all(
 ) -> list[Path]:
     """Check disclosure, then write the chosen formats into `out_dir`; returns the files.
     From a synthetic warehouse every file name ends in `_SYNTHETISCH` (before the extension)."""
-    from warehouse.export_charts import draw_images, image_keys, write_charts, write_maps
-    from warehouse.export_docx import brief_charts, write_brief
-    from warehouse.export_xlsx import write_workbook
-    from warehouse.report import write_report
+    from warehouse.export_charts import image_keys, start_drawing
+    from warehouse.export_docx import brief_charts
 
     chosen = parse_formats(list(formats) if formats is not None else None)
     data = load_export_data(warehouse)
@@ -354,13 +352,27 @@ def export_all(
     day = day or date.today()
     stem = export_stem(data, day)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    # Every chart and map the chosen formats use, drawn once, in parallel; all formats reuse them.
+    # Every chart and map the chosen formats use, drawn once, in parallel while the formats
+    # without images are written; the formats with images reuse them.
     keys = image_keys(data) if "png" in chosen or "html" in chosen else []
     if "docx" in chosen:
-        keys += [("chart", i) for i in brief_charts(data) if ("chart", i) not in keys]
-    if keys:
-        draw_images(data, keys)
+        keys += [("chart", i) for i in brief_charts(data)]
+    images_ready = start_drawing(data, keys)
+    try:
+        written = _write_formats(data, chosen, out_dir, stem, day, images_ready)
+    except BaseException:
+        images_ready(cancel=True)
+        raise
+    return written
+
+
+def _write_formats(data, chosen, out_dir, stem, day, images_ready) -> list[Path]:
+    from warehouse.export_charts import write_charts, write_maps
+    from warehouse.export_docx import write_brief
+    from warehouse.export_xlsx import write_workbook
+    from warehouse.report import write_report
+
+    written: list[Path] = []
     if "xlsx" in chosen:
         path = out_dir / data.file_name(f"indicatoren_{stem}", "xlsx")
         written.append(write_workbook(data, path, day))
@@ -372,6 +384,7 @@ def export_all(
         )
     if "gpkg" in chosen:
         written.append(write_geopackage(data, out_dir / data.file_name(f"gebieden_{stem}", "gpkg")))
+    images_ready()
     if "png" in chosen:
         written += write_charts(data, out_dir / "grafieken")
         written += write_maps(data, out_dir / "kaarten")

@@ -16,6 +16,7 @@ import io
 import multiprocessing
 import os
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,6 +32,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from warehouse.export import ExportData, attribution, column_name, dutch_number
 
 DPI = 200
+MAP_DPI = 150  # a map is a larger picture of flat areas: 150 dpi prints sharp on A4
 MAP_CLASSES = 5
 # Focus areas in strong colours; programme, gemeente and the Netherlands in calmer lines.
 FOCUS_COLOURS = ["#d7301f", "#2b8cbe", "#e6a700", "#7a0177", "#1a9850"]
@@ -75,10 +77,10 @@ def axis_number(value: float, _pos=None) -> str:
 DUTCH_TICKS = FuncFormatter(axis_number)
 
 
-def png_bytes(fig: Figure) -> bytes:
+def png_bytes(fig: Figure, dpi: int = DPI) -> bytes:
     buf = io.BytesIO()
     # Fast zlib level: the files stay small (flat colours) and 66 maps draw in seconds.
-    fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 
@@ -366,6 +368,8 @@ def map_figure(
                 color="#111111",
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.7, "lw": 0},
             )
+    ax.set_xticks([])  # no ticks to lay out (and measure for the title) on a map without axes
+    ax.set_yticks([])
     ax.set_axis_off()
     ax.set_aspect("equal")
     label = rows["period_label"].iloc[0] if len(rows) else str(year)
@@ -391,7 +395,7 @@ def map_png(
 ) -> bytes:
     key = ("map", indicator_id, year)
     if key not in data.images:
-        data.images[key] = png_bytes(map_figure(data, indicator_id, year, outlines))
+        data.images[key] = png_bytes(map_figure(data, indicator_id, year, outlines), MAP_DPI)
     return data.images[key]
 
 
@@ -423,7 +427,7 @@ _FORKED: tuple[ExportData, gpd.GeoDataFrame] | None = None  # what forked worker
 def _draw(data: ExportData, outlines: gpd.GeoDataFrame, key: tuple) -> bytes:
     if key[0] == "chart":
         return png_bytes(chart_figure(data, key[1]))
-    return png_bytes(map_figure(data, key[1], key[2], outlines))
+    return png_bytes(map_figure(data, key[1], key[2], outlines), MAP_DPI)
 
 
 def _forked_draw(key: tuple) -> tuple[tuple, bytes]:
@@ -438,28 +442,48 @@ def image_keys(data: ExportData) -> list[tuple]:
     ]
 
 
-def draw_images(data: ExportData, keys: list[tuple] | None = None) -> None:
-    """Draw each image once into `data.images`. A chart or map costs a few tenths of a
-    second: they are drawn in forked worker processes (each with its own matplotlib), and
-    the files do not depend on the pool."""
+def start_drawing(data: ExportData, keys: list[tuple] | None = None) -> Callable[..., None]:
+    """Start drawing each image not yet in `data.images` in forked worker processes (each
+    with its own matplotlib; a chart or map costs a few tenths of a second) and return a
+    function that waits for them and stores them in `data.images` (`cancel=True`: stops the
+    workers instead). Meanwhile the caller can write the formats without images. The files
+    do not depend on the pool."""
     global _FORKED
     keys = image_keys(data) if keys is None else keys
-    todo = [k for k in keys if k not in data.images]
+    todo = list(dict.fromkeys(k for k in keys if k not in data.images))
     if not todo:
-        return
+        return lambda cancel=False: None
     outlines = focus_outlines(data)
     workers = min(len(os.sched_getaffinity(0)), 4, max(1, len(todo) // 4))
-    if workers > 1:
-        _FORKED = (data, outlines)
+    if workers <= 1:
+
+        def draw_here(cancel: bool = False) -> None:
+            for key in [] if cancel else todo:
+                data.images[key] = _draw(data, outlines, key)
+
+        return draw_here
+    _FORKED = (data, outlines)
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    pending = pool.map_async(_forked_draw, todo, chunksize=2)
+
+    def finish(cancel: bool = False) -> None:
+        global _FORKED
         try:
-            ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(workers) as pool:
-                data.images.update(pool.map(_forked_draw, todo, chunksize=2))
+            if cancel:
+                pool.terminate()
+            else:
+                data.images.update(pending.get())
         finally:
+            pool.close()
+            pool.join()
             _FORKED = None
-    else:
-        for key in todo:
-            data.images[key] = _draw(data, outlines, key)
+
+    return finish
+
+
+def draw_images(data: ExportData, keys: list[tuple] | None = None) -> None:
+    """Draw each image once into `data.images` (in parallel, see `start_drawing`)."""
+    start_drawing(data, keys)()
 
 
 def write_maps(data: ExportData, folder: Path) -> list[Path]:
