@@ -563,12 +563,13 @@ def export(
         str,
         typer.Option(
             "--format",
-            help="Comma-separated: xlsx, csv, parquet, gpkg, png, html (default: all).",
+            help="Comma-separated: xlsx, csv, parquet, gpkg, png, html, docx (default: all).",
         ),
     ] = "all",
 ) -> None:
-    """Write the workbook, CSV, Parquet, GeoPackage, charts, maps and the HTML report from the
-    published warehouse, after checking disclosure control again on what would be exported."""
+    """Write the workbook, CSV, Parquet, GeoPackage, charts, maps, the HTML report and the
+    council brief (docx) from the published warehouse, after checking disclosure control again
+    on what would be exported. From demo data every file name ends in _SYNTHETISCH."""
     from warehouse.export import DisclosureError, export_all, parse_formats
 
     try:

@@ -27,6 +27,7 @@ from warehouse.export_charts import chart_figure
 
 DAY = date(2024, 3, 1)
 STEM = "testgemeente_2024-03-01"
+DEMO = "_SYNTHETISCH"  # before the extension of every file from a synthetic warehouse
 MIN = 10
 BUURTEN = {
     "BU99990101": "WK999901",
@@ -116,7 +117,7 @@ def _areas() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _fact(indicator, area, year, value, numerator, denominator, partial=False) -> dict:
+def _fact(indicator, area, year, value, numerator, denominator, partial=False, **extra) -> dict:
     return {
         "indicator_id": indicator,
         "area_code": area,
@@ -132,7 +133,43 @@ def _fact(indicator, area, year, value, numerator, denominator, partial=False) -
         "synthetic": True,
         "input_versions": ["uitkeringen@test"],
         "run_id": "run-1",
-    }
+    } | extra
+
+
+# A CBS percentage for the comparison areas only (so no map): F1 secret at the source in 2021,
+# 2023 not published yet for anyone.
+PCT_65PLUS = {
+    "F1": {2020: 20.0, 2021: None, 2022: 22.0},
+    "LN": {2020: 18.0, 2021: 18.5, 2022: 19.0},
+    "GM9999": {2020: 19.0, 2021: 19.2, 2022: 19.6},
+    "NL00": {2020: 19.5, 2021: 19.8, 2022: 20.2},
+}
+
+
+def pct_65plus_facts() -> list[dict]:
+    rows = []
+    for area, by_year in PCT_65PLUS.items():
+        estimate = area in ("F1", "LN")
+        for year, value in by_year.items():
+            hidden = {"suppressed": True, "suppression_reason": "bron geheim"}
+            rows.append(
+                _fact("context.pct_65plus", area, year, value, None, None, is_estimate=estimate)
+                | ({} if value is not None else hidden)
+            )
+        rows.append(
+            _fact(
+                "context.pct_65plus",
+                area,
+                2023,
+                None,
+                None,
+                None,
+                is_estimate=estimate,
+                suppressed=True,
+                suppression_reason="geen bron dit jaar",
+            )
+        )
+    return rows
 
 
 def raw_facts() -> pd.DataFrame:
@@ -163,7 +200,7 @@ def raw_facts() -> pd.DataFrame:
             for area, n in inhabitants.items():
                 rows.append(_fact("context.inwoners", area, year, 2.0 * n, 2.0 * n, None))
             rows.append(_fact("context.inwoners", "NL00", year, 17_400_000.0, 17_400_000.0, None))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows + pct_65plus_facts())
 
 
 def build_test_warehouse(path: Path, protect_facts: bool = True) -> Path:
@@ -234,7 +271,9 @@ def build_test_warehouse(path: Path, protect_facts: bool = True) -> Path:
 def exported(tmp_path_factory) -> tuple[Path, Path, list[Path]]:
     root = tmp_path_factory.mktemp("export")
     wh = build_test_warehouse(root / "warehouse.duckdb")
-    written = export_all(wh, root / "out", ["xlsx", "csv", "parquet", "gpkg", "png"], day=DAY)
+    written = export_all(
+        wh, root / "out", ["xlsx", "csv", "parquet", "gpkg", "png", "docx"], day=DAY
+    )
     return wh, root / "out", written
 
 
@@ -265,8 +304,9 @@ def test_the_test_warehouse_is_protected_as_worked_out_by_hand(exported):
 
 def test_workbook_has_every_indicator_numeric_cells_and_marks(exported):
     _, out, _ = exported
-    wb = load_workbook(out / f"indicatoren_{STEM}.xlsx")
+    wb = load_workbook(out / f"indicatoren_{STEM}{DEMO}.xlsx")
     assert wb.sheetnames == [
+        "Raadsvoorstel",
         "School",
         "Werk",
         "Financiën",
@@ -276,17 +316,15 @@ def test_workbook_has_every_indicator_numeric_cells_and_marks(exported):
         "Definities",
         "Bronnen en toelichting",
     ]
-    names = {
-        n
-        for ws in wb.worksheets[:6]
-        for (n,) in ws.iter_rows(min_row=4, max_col=1, values_only=True)
-    }
+    themes = wb.worksheets[1:7]
+    names = {n for ws in themes for (n,) in ws.iter_rows(min_row=4, max_col=1, values_only=True)}
     catalogue = load_catalogue()
     assert {i.name for i in catalogue} <= names
     defined = {v for (v,) in wb["Definities"].iter_rows(min_row=4, max_col=1, values_only=True)}
     assert {i.id for i in catalogue} == defined
     for ws in wb.worksheets:
-        assert ws["A1"].value == "SYNTHETISCHE DEMODATA — geen echte cijfers"
+        assert ws["A1"].value == "SYNTHETISCHE DEMODATA — geen CBS-cijfers"
+        assert ws.oddHeader.center.text == "SYNTHETISCHE DEMODATA — geen CBS-cijfers"
     ws = wb["Werk"]
     header = [c.value for c in ws[3]]
     col = {name: i for i, name in enumerate(header)}
@@ -305,22 +343,35 @@ def test_workbook_has_every_indicator_numeric_cells_and_marks(exported):
     assert all(row[col[n]].data_type == "n" for n in ("Focus Een", "Programmagebied"))
     assert row[col["Focus Een"]].number_format == "#,##0"
     assert row[col["Basisjaar"]].value == "basisjaar"
-    # 2021: F1 (7) is empty, with the reason in a comment and in the Toelichting.
+    # 2021: F1 (7) is suppressed: the mark x, the reason in a comment and in the Toelichting.
     row = by_year[2021]
-    assert row[col["Focus Een"]].value is None
+    assert row[col["Focus Een"]].value == "x"
     assert "kleine aantallen" in row[col["Focus Een"]].comment.text
-    assert "Focus Een: kleine aantallen" in row[col["Toelichting"]].value
+    assert "Focus Een: onderdrukt (kleine aantallen)" in row[col["Toelichting"]].value
+    # The Netherlands has no municipal count at all: '.' (not available), not 'x'.
+    assert row[col["Nederland"]].value == "."
+    # The CBS share of 65+ in 2023 is not published yet ('.'); F1 in 2021 is secret ('x').
+    ws65 = wb["Context"]
+    by_year65 = {
+        r[col["Jaar"]].value: r
+        for r in ws65.iter_rows(min_row=4)
+        if r[0].value == "Aandeel inwoners 65 jaar en ouder"
+    }
+    assert [by_year65[2023][col[n]].value for n in ("Focus Een", "Nederland")] == [".", "."]
+    assert "nog niet gepubliceerd" in by_year65[2023][col["Focus Een"]].comment.text
+    assert by_year65[2021][col["Focus Een"]].value == "x"
+    assert "onderdrukt (bron geheim)" in by_year65[2021][col["Focus Een"]].comment.text
     # 2022 against 2020 for LN: (12 + 15 + 45) - 95 = 72 - 95 = -23.
     assert by_year[2022][col["Verandering t.o.v. 2020: Programmagebied"]].value == -23
-    # Every filled area cell of every theme sheet is a number, never text.
+    # Every filled area cell of every theme sheet is a number or a mark, never other text.
     areas = {"Focus Een", "Programmagebied", "Testgemeente", "Nederland"}
     filled = 0
-    for ws in wb.worksheets[:6]:
+    for ws in themes:
         head = [c.value for c in ws[3]]
         numeric = [i for i, h in enumerate(head) if h in areas or h.startswith("Verandering")]
         assert len(numeric) == 8
         for r in ws.iter_rows(min_row=4):
-            cells = [r[i] for i in numeric if r[i].value is not None]
+            cells = [r[i] for i in numeric if r[i].value not in (None, "x", ".")]
             filled += len(cells)
             assert all(c.data_type == "n" for c in cells)
     assert filled > 0
@@ -333,7 +384,9 @@ def test_workbook_has_every_indicator_numeric_cells_and_marks(exported):
 def test_dutch_csv_parses_into_the_warehouse_values(exported):
     wh, out, _ = exported
     expected = warehouse_rows(wh)
-    nl = pd.read_csv(out / f"indicatoren_{STEM}.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    nl = pd.read_csv(
+        out / f"indicatoren_{STEM}{DEMO}.csv", sep=";", decimal=",", encoding="utf-8-sig"
+    )
     assert len(nl) == len(expected)
     assert nl["waarde"].dtype == np.float64
     np.testing.assert_array_equal(nl["waarde"].to_numpy(), expected["value"].to_numpy())
@@ -345,15 +398,15 @@ def test_dutch_csv_parses_into_the_warehouse_values(exported):
     ]
     assert math.isclose(cell["waarde"].iloc[0], 1000 * 95 / 3700)
     assert set(nl["synthetisch"]) == {"ja"}
-    text = (out / f"indicatoren_{STEM}.csv").read_bytes()
+    text = (out / f"indicatoren_{STEM}{DEMO}.csv").read_bytes()
     assert text.startswith(b"\xef\xbb\xbf")
-    en = pd.read_csv(out / f"indicatoren_{STEM}_en.csv")
+    en = pd.read_csv(out / f"indicatoren_{STEM}_en{DEMO}.csv")
     np.testing.assert_array_equal(en["value"].to_numpy(), expected["value"].to_numpy())
 
 
 def test_parquet_round_trips_with_types(exported):
     wh, out, _ = exported
-    table = pq.read_table(out / f"indicatoren_{STEM}.parquet")
+    table = pq.read_table(out / f"indicatoren_{STEM}{DEMO}.parquet")
     schema = table.schema
     assert schema.field("value").type == pa.float64()
     assert schema.field("period_year").type == pa.int32()
@@ -370,15 +423,15 @@ def test_no_export_holds_a_municipal_count_below_the_threshold(exported):
     wh, out, _ = exported
     subject = {"werk.bijstand_personen", "werk.bijstand_per_1000"}
     for frame, ind, num in [
-        (pd.read_csv(out / f"indicatoren_{STEM}_en.csv"), "indicator_id", "numerator"),
+        (pd.read_csv(out / f"indicatoren_{STEM}_en{DEMO}.csv"), "indicator_id", "numerator"),
         (
-            pq.read_table(out / f"indicatoren_{STEM}.parquet").to_pandas(),
+            pq.read_table(out / f"indicatoren_{STEM}{DEMO}.parquet").to_pandas(),
             "indicator_id",
             "numerator",
         ),
         (
             pd.read_csv(
-                out / f"indicatoren_{STEM}.csv", sep=";", decimal=",", encoding="utf-8-sig"
+                out / f"indicatoren_{STEM}{DEMO}.csv", sep=";", decimal=",", encoding="utf-8-sig"
             ),
             "indicator",
             "teller",
@@ -386,7 +439,7 @@ def test_no_export_holds_a_municipal_count_below_the_threshold(exported):
     ]:
         counts = frame.loc[frame[ind].isin(subject), num].dropna()
         assert len(counts) > 0 and (counts >= MIN).all()
-    wb = load_workbook(out / f"indicatoren_{STEM}.xlsx")
+    wb = load_workbook(out / f"indicatoren_{STEM}{DEMO}.xlsx")
     # Columns F:I hold the four comparison areas (Focus Een, LN, gemeente, NL).
     assert [c.value for c in wb["Werk"][3][5:9]] == [
         "Focus Een",
@@ -399,10 +452,10 @@ def test_no_export_holds_a_municipal_count_below_the_threshold(exported):
         for r in wb["Werk"].iter_rows(min_row=4, values_only=True)
         if r[0] == "Personen met bijstand (gemeente)"
         for v in r[5:9]
-        if v is not None
+        if v not in (None, "x", ".")
     ]
     assert len(shown) > 0 and all(v >= MIN for v in shown)
-    gdf = gpd.read_file(out / f"gebieden_{STEM}.gpkg", layer="gebieden")
+    gdf = gpd.read_file(out / f"gebieden_{STEM}{DEMO}.gpkg", layer="gebieden")
     assert gdf.crs.to_epsg() == 28992
     # Latest complete year is 2022 (2023 is partial): BU99990101 = 12, F1 = 12 + 15 = 27.
     values = dict(zip(gdf["area_code"], gdf["werk_bijstand_personen"], strict=True))
@@ -433,10 +486,43 @@ def test_chart_leaves_a_gap_for_the_suppressed_year_and_a_hollow_partial_year(ex
     assert ax.get_ylabel() == "aantal"
     assert any(t.get_text() == "SYNTHETISCHE DEMODATA" for t in fig.texts)
     assert any(t.get_text().startswith("Bron: Gemeente Testgemeente") for t in fig.texts)
+    # A count shares no axis with the gemeente (205) or the Netherlands: only F1 and LN, and
+    # the axis starts at zero.
+    assert set(lines) == {"F1", "LN"}
+    assert ax.get_ylim()[0] == 0
     pngs = [p for p in written if p.suffix == ".png"]
-    # Charts for the 3 indicators with figures; maps for 3 indicators x their years (4 + 4 + 3).
-    assert len([p for p in pngs if p.parent.name == "grafieken"]) == 3
-    assert len([p for p in pngs if p.parent.name == "kaarten"]) == 11
+    # Charts for the 4 indicators with figures. Maps only of the rate (the two counts are not
+    # mapped, the share of 65+ has no buurt figures), in the baseline year 2020 and the latest
+    # complete year 2022 (2023 is partial). Every file name carries the demo marker.
+    assert len([p for p in pngs if p.parent.name == "grafieken"]) == 4
+    assert sorted(p.name for p in pngs if p.parent.name == "kaarten") == [
+        "kaart_werk_bijstand_per_1000_2020_SYNTHETISCH.png",
+        "kaart_werk_bijstand_per_1000_2022_SYNTHETISCH.png",
+    ]
+    assert written and all(p.stem.endswith(DEMO) for p in written)
+
+
+def test_chart_has_dutch_ticks_and_the_target_path(exported):
+    from warehouse.export_charts import axis_number
+
+    wh, _, _ = exported
+    data = load_export_data(wh)
+    assert [axis_number(v) for v in (1250.0, 17_900_000.0, 12.5, 0.25, 0)] == [
+        "1.250",
+        "17.900.000",
+        "12,5",
+        "0,25",
+        "0",
+    ]
+    ax = chart_figure(data, "werk.bijstand_per_1000").axes[0]
+    (path,) = [line for line in ax.get_lines() if line.get_gid() == "doel:LN"]
+    # LN: 1000 * 95 / 3700 = 25.68 per 1 000 in 2020; target -10% in 2026 = 23.11.
+    assert list(path.get_xdata()) == [2020, 2026]
+    assert path.get_ydata()[0] == pytest.approx(1000 * 95 / 3700)
+    assert path.get_ydata()[1] == pytest.approx(0.9 * 1000 * 95 / 3700)
+    # A rate keeps the gemeente and the Netherlands on its axis.
+    gids = {line.get_gid() for line in ax.get_lines()}
+    assert {"F1", "LN", "GM9999"} <= gids
 
 
 def test_export_refuses_unprotected_counts_and_writes_nothing(tmp_path):
@@ -461,6 +547,7 @@ def test_cli_export_writes_the_chosen_formats(tmp_path):
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "exp").iterdir())
     assert len(names) == 3 and all(n.startswith("indicatoren_testgemeente_") for n in names)
+    assert all(Path(n).stem.endswith(DEMO) for n in names)
     bad = CliRunner().invoke(
         app, ["export", "--config", str(cfg), "--out", str(tmp_path), "--format", "pdf"]
     )
@@ -475,4 +562,127 @@ def test_a_map_of_a_partial_year_says_so_in_its_title(exported):
     complete = map_figure(data, "werk.bijstand_personen", 2022).axes[0].get_title(loc="left")
     partial = map_figure(data, "werk.bijstand_personen", 2023).axes[0].get_title(loc="left")
     assert complete.endswith(", 2022")
-    assert partial.endswith("2023 (onvolledig: niet alle maanden geleverd)")
+    # Long titles are wrapped to fit the map (at most 55 characters a line).
+    assert max(len(line) for line in partial.splitlines()) <= 55
+    assert " ".join(partial.split()).endswith("2023 (onvolledig: niet alle maanden geleverd)")
+
+
+def _expected_mark(facts: pd.DataFrame, compare: set[str], indicator: str, area: str, year: int):
+    """The mark of an empty cell worked out from fact_indicator: no row or a year after the
+    indicator's last year with a figure that the source does not have ('geen bron dit jaar'):
+    '.'; any other suppressed cell: 'x'; None when the cell has a figure."""
+    rows = facts[(facts["indicator_id"] == indicator) & facts["area_code"].isin(compare)]
+    cell = rows[(rows["area_code"] == area) & (rows["period_year"] == year)]
+    if cell.empty:
+        return "."
+    r = cell.iloc[0]
+    if not r["suppressed"] and pd.notna(r["value"]):
+        return None
+    usable = rows[~rows["suppressed"] & ~rows["partial"] & rows["value"].notna()]
+    last = usable["period_year"].max() if len(usable) else None
+    if r["suppression_reason"] == "geen bron dit jaar" and (last is None or year > last):
+        return "."
+    return "x"
+
+
+def test_council_sheet_marks_verdicts_procentpunt_and_print_setup(exported):
+    wh, out, _ = exported
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        facts = con.execute("SELECT * FROM fact_indicator").df()
+    finally:
+        con.close()
+    ws = load_workbook(out / f"indicatoren_{STEM}{DEMO}.xlsx")["Raadsvoorstel"]
+    assert ws.page_setup.orientation == "landscape"
+    assert str(ws.page_setup.paperSize) == "9"  # A4
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows.replace("$", "") == "3:3"
+    assert ws.oddHeader.center.text == "SYNTHETISCHE DEMODATA — geen CBS-cijfers"
+    header = [c.value for c in ws[3]]
+    # Years 2020-2023 (2023: the partial bijstand year), the change and the verdict: narrow.
+    assert header == ["Indicator", "Eenheid", "Gebied", "2020\nbasisjaar", "2021", "2022"] + [
+        "2023",
+        "Verandering sinds 2020",
+        "Oordeel",
+    ]
+    names = {i.name: i.id for i in load_catalogue()}
+    units = {i.id: i.unit for i in load_catalogue()}
+    code = {
+        "Focus Een": "F1",
+        "Programmagebied": "LN",
+        "Testgemeente": "GM9999",
+        "Nederland": "NL00",
+    }
+    compare = set(code.values())
+    rows, indicator = {}, None
+    for r in ws.iter_rows(min_row=4):
+        if r[0].value in names:
+            indicator = names[r[0].value]
+        if r[2].value in code and indicator:
+            rows[(indicator, code[r[2].value])] = r
+    # Every indicator with facts, for every comparison area with facts, has one row.
+    assert set(rows) == set(
+        zip(
+            facts.loc[facts["area_code"].isin(compare), "indicator_id"],
+            facts.loc[facts["area_code"].isin(compare), "area_code"],
+            strict=True,
+        )
+    )
+    checked = {".": 0, "x": 0}
+    for (indicator, area), r in rows.items():
+        for k, year in enumerate((2020, 2021, 2022, 2023), start=3):
+            expected = _expected_mark(facts, compare, indicator, area, year)
+            if expected is None:
+                assert r[k].data_type == "n", (indicator, area, year)
+            else:
+                assert r[k].value == expected, (indicator, area, year)
+                checked[expected] += 1
+    assert checked["."] > 0 and checked["x"] > 0
+    # By hand: F1 bijstand 2021 (7 persons) is 'x'; the share of 65+ in 2023 is not published
+    # yet ('.') and was secret at the source for F1 in 2021 ('x'); 2023 of the rate is partial
+    # (shaded); the inhabitants have no 2023 row at all ('.').
+    assert rows[("werk.bijstand_personen", "F1")][4].value == "x"
+    assert [rows[("context.pct_65plus", a)][6].value for a in ("F1", "NL00")] == [".", "."]
+    assert rows[("context.pct_65plus", "F1")][4].value == "x"
+    assert rows[("werk.bijstand_per_1000", "LN")][6].fill.fgColor.rgb.endswith("D9D9D9")
+    assert rows[("context.inwoners", "GM9999")][6].value == "."
+    # Changes of a percentage are labelled procentpunt (F1: 22.0 - 20.0 = 2.0), others not.
+    for (indicator, _), r in rows.items():
+        assert ("procentpunt" in r[7].number_format) == (units[indicator] == "%")
+    assert rows[("context.pct_65plus", "F1")][7].value == pytest.approx(2.0)
+    # The verdict per row: F1 persons 55 -> 27, ln(27/55) = -0.712 +- 1.96 x sqrt(1/27 + 1/55)
+    # = 0.461: better; LN 95 -> 72: -0.277 +- 0.306 includes 0: no clear change.
+    assert rows[("werk.bijstand_personen", "F1")][8].value == "beter (2020–2022)"
+    assert rows[("werk.bijstand_personen", "LN")][8].value.startswith("geen duidelijke")
+    assert rows[("werk.bijstand_personen", "F1")][7].value == 27 - 55
+    notes = [r[0].value for r in ws.iter_rows(min_row=4) if r[0].value]
+    assert any(n.startswith("Gearceerd: onvolledig jaar") for n in notes)
+    assert "Bron: Gemeente Testgemeente (uitkeringen)" in notes
+
+
+def test_council_brief_has_verdicts_charts_sources_and_demo_marking(exported):
+    from docx import Document
+
+    _, out, written = exported
+    path = out / f"raadsinformatiebrief_{STEM}{DEMO}.docx"
+    assert path in written
+    doc = Document(str(path))
+    table = doc.tables[0]
+    # One row per pillar with a good direction (not the neutral context), after the header.
+    judged = list(dict.fromkeys(i.theme for i in load_catalogue() if i.direction != "neutraal"))
+    assert len(table.rows) == 1 + len(judged)
+    assert [c.text for c in table.rows[0].cells] == ["Pijler", "Focus Een", "Programmagebied"]
+    werk = next(r for r in table.rows if r.cells[0].text == "Werk")
+    # Werk: F1 better on both bijstand figures (green), LN no clear change (see above).
+    assert werk.cells[1].text.startswith("beter") and "2 beter, 0 slechter" in werk.cells[1].text
+    assert werk.cells[2].text.startswith("geen duidelijke verandering")
+    assert len(doc.inline_shapes) == 3
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Bron: CBS, Kerncijfers wijken en buurten" in text
+    assert "Bron: Gemeente Testgemeente (uitkeringen)" in text
+    assert f"onder {MIN} worden niet gepubliceerd" in text
+    assert "Doel voor Programmagebied: −10% in 2026" in text
+    banner = "SYNTHETISCHE DEMODATA — geen CBS-cijfers"
+    assert banner in doc.sections[0].header.paragraphs[0].text
+    assert banner in text

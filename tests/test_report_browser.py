@@ -36,17 +36,47 @@ def report(tmp_path_factory) -> Path:
 
 def test_report_is_self_contained_dutch_and_shows_no_small_count(report):
     html = report.read_text(encoding="utf-8")
-    assert report.name == "rapport_testgemeente_2024-03-01.html"
+    assert report.name == "rapport_testgemeente_2024-03-01_SYNTHETISCH.html"
     # Nothing that could make a request: no http(s) URLs at all, no scripts, no links.
     assert not re.search(r"https?://", html)
     assert "<script" not in html and "<link" not in html and "@import" not in html
     srcs = re.findall(r'<img[^>]*src="([^"]{0,30})', html)
     assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
-    # 3 indicators with figures: a chart and a map each.
-    assert html.count('class="chart"') == 3 and html.count('class="map"') == 3
-    assert html.count('class="theme"') == 6  # one page per theme
-    assert "page-break-before" in html and "@page" in html
-    assert html.count("SYNTHETISCHE DEMODATA") >= 7  # cover, 6 themes, sources page
+    # 4 indicators with figures: a chart each; one map per pillar, and only of a rate: the
+    # werk page maps bijstand per 1 000, the context page has only a count (not mapped).
+    assert html.count('class="chart"') == 4 and html.count('class="map"') == 1
+    # Pages only for the pillars with figures (werk, context); the others are listed as left out.
+    assert html.count('class="theme"') == 2
+    assert "Weggelaten" in html and "Pagina School: geen cijfers om te tonen" in html
+    assert "page-break-before" in html and "@page" in html and "counter(page)" in html
+    assert '<meta name="viewport"' in html
+    # cover, In één oogopslag, 2 pillars, sources page
+    assert html.count('<div class="banner">SYNTHETISCHE DEMODATA') == 5
+    # No English words in anything the council reads (text outside tags).
+    # (The test's own focus area is called "Focus Een" and its run id "run-1": data, not text.)
+    text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", html, flags=re.S).lower()
+    text = text.replace("focus een", "").replace("run-1", "")
+    for word in ("warehouse", "run", "programme", "focus"):
+        assert not re.search(rf"\b{word}\b", text), word
+    # In één oogopslag, pillar werk: F1 persons 55 -> 27, ln(27/55) = -0.712, 1.96 x
+    # sqrt(1/27 + 1/55) = 0.461: better, and the rate from the same counts too: green.
+    # LN 95 -> 72: ln(72/95) = -0.277, 1.96 x sqrt(1/72 + 1/95) = 0.306: no clear change.
+    glance = html.split('id="in-een-oogopslag"')[1].split("</table>")[0]
+    werk = glance.split("<td>Werk</td>")[1].split("</tr>")[0]
+    assert re.findall(r'class="light light-(\w+)"', werk) == ["groen", "geel"]
+    assert "2 beter, 0 slechter, 0 geen duidelijke verandering" in werk
+    # The werk page opens with the same answer in plain Dutch.
+    page = html.split('id="thema-werk"')[1]
+    assert (
+        "In Focus Een zijn 2 van de 2 cijfers beter dan in 2020. In Programmagebied is geen "
+        "van de 2 cijfers duidelijk anders dan in 2020."
+    ) in page.split("</p>")[0]
+    # The target and the trajectory: LN 25.7 in 2020, -10% in 2026 = 23.1; on the straight
+    # line 2022 is 25.68 - 2.568 * 2/6 = 24.8; LN is 1000 * 72 / 3700 = 19.5: on track.
+    assert (
+        "Doel voor Programmagebied: −10% in 2026 ten opzichte van 2020, van 25,7 naar 23,1. "
+        "Op de lijn naar het doel hoort in 2022 24,8; het is 19,5: op koers."
+    ) in html
     assert "Bron: Gemeente Testgemeente (uitkeringen)" in html
     # Headline figures of the latest complete year (2022) against 2020 for F1: 55 -> 27, -28.
     assert re.search(
@@ -98,7 +128,7 @@ def test_report_renders_offline_with_drawn_charts_and_maps(report):
     assert requests, "the page itself should have been requested"
     assert all(u.startswith(("file:", "data:")) for u in requests), requests
     assert not [u for u in requests if u.startswith(("http:", "https:"))]
-    assert sorted(b["cls"] for b in boxes) == ["chart"] * 3 + ["map"] * 3
+    assert sorted(b["cls"] for b in boxes) == ["chart"] * 4 + ["map"] * 1
     page_img = Image.open(io.BytesIO(shot)).convert("RGB")
     for b in boxes:
         assert b["complete"] and b["w"] > 200 and b["h"] > 150

@@ -45,6 +45,14 @@ class Indicator:
     def from_cbs(self) -> bool:
         return self.formula in ("count", "ratio", "weighted")
 
+    @property
+    def assessment_method(self) -> str:
+        """How `indicator_assessment` puts an interval around the change (docs/assessment.md):
+        `rate_ratio` for counts and rates per 1 000 from counts (Poisson, log rate ratio),
+        `proportie` for a percentage with its numerator and denominator counts (difference
+        of proportions), `geen_interval` for a CBS average or percentage without counts."""
+        return assessment_method(self.formula, self.unit)
+
     def terms(self) -> list[tuple[str, str]]:
         """(role, CBS stem) pairs: num, den, val, w."""
         out = [("num", s) for s in self.numerator_vars]
@@ -53,6 +61,18 @@ class Indicator:
             out.append(("val", self.variable))
         out += [("w", s) for s in self.weight_vars]
         return out
+
+
+ASSESSMENT_METHODS = ("rate_ratio", "proportie", "geen_interval")
+
+
+def assessment_method(formula: str, unit: str) -> str:
+    """The assessment method of an indicator from its formula and unit (see Indicator)."""
+    if formula == "weighted":
+        return "geen_interval"
+    if unit.strip() == "%":
+        return "proportie"
+    return "rate_ratio"
 
 
 class CatalogueError(ValueError):
@@ -131,6 +151,7 @@ def indicator_frame(catalogue: tuple[Indicator, ...]) -> pd.DataFrame:
                 "formula": i.formula,
                 "cbs_variables": ", ".join(s for _, s in i.terms()) or None,
                 "sort_order": n,
+                "assessment_method": i.assessment_method,
             }
             for n, i in enumerate(catalogue, start=1)
         ]

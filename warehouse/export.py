@@ -25,8 +25,14 @@ import shapely
 from transforms.disclosure import interval_audit, recoverable_cells, small_counts
 from warehouse.build import open_read_only
 
-FORMATS = ("xlsx", "csv", "parquet", "gpkg", "png", "html")
-SYNTHETIC_BANNER = "SYNTHETISCHE DEMODATA — geen echte cijfers"
+FORMATS = ("xlsx", "csv", "parquet", "gpkg", "png", "html", "docx")
+SYNTHETIC_BANNER = "SYNTHETISCHE DEMODATA — geen CBS-cijfers"
+# Before the extension of every file written from a synthetic (demo) warehouse.
+SYNTHETIC_MARKER = "_SYNTHETISCH"
+# CBS marks for an empty cell: `x` = suppressed (onderdrukt), `.` = not (yet) available.
+MARK_SUPPRESSED = "x"
+MARK_NOT_AVAILABLE = "."
+NOT_PUBLISHED = "nog niet gepubliceerd"
 THEME_TITLES = {
     "school": "School",
     "werk": "Werk",
@@ -44,6 +50,19 @@ REASON_TEXT = {
     "bron geheim": "De bron (CBS) publiceert dit cijfer niet (geheimhouding of afronding).",
     "geen bron dit jaar": "De variabele of het gebied komt in de bron van dat jaar niet voor.",
     "niet te berekenen": "Niet te berekenen, bijvoorbeeld omdat de noemer 0 is.",
+}
+# What the marks in an empty cell mean (workbook, report, council brief).
+MARK_LEGEND = [
+    (MARK_SUPPRESSED, "onderdrukt: niet gepubliceerd (kleine aantallen, of geheim bij de bron)"),
+    (MARK_NOT_AVAILABLE, "nog niet gepubliceerd of geen cijfer (de bron heeft dit cijfer niet)"),
+]
+# The verdict of indicator_assessment as the council reads it.
+VERDICT_SHORT = {
+    "beter": "beter",
+    "slechter": "slechter",
+    "geen duidelijke verandering": "geen duidelijke verandering",
+    "te weinig gegevens": "te weinig gegevens",
+    "geen oordeel (neutraal)": "geen oordeel (achtergrondcijfer)",
 }
 LEVEL_TEXT = {
     "focus": "focusgebied",
@@ -95,10 +114,12 @@ class ExportData:
     facts: pd.DataFrame  # fact_indicator
     long: pd.DataFrame  # the `indicators` view
     targets: pd.DataFrame  # the `indicator_targets` view
+    assessment: pd.DataFrame  # the `indicator_assessment` view
     run: dict  # the latest run in meta_run
     inputs: pd.DataFrame  # meta_input of that run
     compare: list[str] = field(default_factory=list)  # focus, programme, gemeente, NL codes
     images: dict[tuple, bytes] = field(default_factory=dict)  # PNGs drawn once, used twice
+    _memo: dict = field(default_factory=dict, repr=False)  # lookups worked out once
 
     @property
     def synthetic(self) -> bool:
@@ -112,16 +133,103 @@ class ExportData:
     def baseline_year(self) -> int:
         return int(self.config["baseline_year"])
 
+    def _once(self, key, make):
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
     def area_name(self, code: str) -> str:
-        names = dict(zip(self.areas["area_code"], self.areas["area_name"], strict=True))
+        names = self._once(
+            "names",
+            lambda: dict(zip(self.areas["area_code"], self.areas["area_name"], strict=True)),
+        )
         return names.get(code, code)
+
+    @property
+    def area_level(self) -> dict[str, str]:
+        return self._once(
+            "levels",
+            lambda: dict(zip(self.areas["area_code"], self.areas["area_level"], strict=True)),
+        )
+
+    def file_name(self, base: str, extension: str) -> str:
+        """`base.extension`, with `_SYNTHETISCH` before the extension for demo data."""
+        return f"{base}{SYNTHETIC_MARKER if self.synthetic else ''}.{extension}"
+
+    def latest_year(self, indicator_id: str) -> int | None:
+        """The indicator's own latest year with figures (not suppressed, not partial) for
+        one of the comparison areas; None when it has none."""
+
+        def work_out():
+            rows = self.series(indicator_id)
+            usable = rows[
+                ~rows["suppressed"].astype(bool)
+                & ~rows["partial"].astype(bool)
+                & rows["value"].notna()
+            ]
+            return int(usable["period_year"].max()) if len(usable) else None
+
+        return self._once(("latest", indicator_id), work_out)
+
+    def year_label(self, indicator_id: str, year: int) -> str:
+        """'2023', or '2023 (laatst beschikbaar)' when later years have no figures yet."""
+        rows = self.long[self.long["indicator_id"] == indicator_id]
+        labels = rows.drop_duplicates("period_year").set_index("period_year")["period_label"]
+        text = str(labels.get(year, year))
+        if len(rows) and year < int(rows["period_year"].max()):
+            text += " (laatst beschikbaar)"
+        return text
+
+    def mark(self, indicator_id: str, year: int, suppressed: bool, reason) -> str:
+        """Why a cell is empty, for the reader: 'nog niet gepubliceerd' for a year after the
+        indicator's latest year with figures that the source does not have yet, otherwise
+        'onderdrukt' (with the reason)."""
+        if not suppressed:
+            return "geen cijfer"
+        latest = self.latest_year(indicator_id)
+        if reason == "geen bron dit jaar" and (latest is None or year > latest):
+            return NOT_PUBLISHED
+        return f"onderdrukt ({reason})" if isinstance(reason, str) and reason else "onderdrukt"
+
+    def cell(self, indicator_id: str, code: str, year: int) -> pd.Series | None:
+        """The long row of one indicator x comparison area x year; None when there is none."""
+        cells = self._once(
+            "cells",
+            lambda: {
+                (r["indicator_id"], r["area_code"], int(r["period_year"])): r
+                for _, r in self.long[self.long["area_code"].isin(self.compare)].iterrows()
+            },
+        )
+        return cells.get((indicator_id, code, int(year)))
+
+    def empty_cell(self, indicator_id: str, year: int, row: pd.Series | None) -> tuple[str, str]:
+        """(CBS mark, text) of a cell without a figure: `x` onderdrukt (with the reason), or
+        `.` nog niet gepubliceerd / geen cijfer (no row, or a value the source lacks)."""
+        if row is None:
+            return MARK_NOT_AVAILABLE, "geen cijfer"
+        text = self.mark(indicator_id, year, bool(row["suppressed"]), row["suppression_reason"])
+        if text in (NOT_PUBLISHED, "geen cijfer"):
+            return MARK_NOT_AVAILABLE, text
+        return MARK_SUPPRESSED, text
+
+    def assessed(self, indicator_id: str, code: str) -> pd.Series | None:
+        """The indicator_assessment row of one indicator x area; None when there is none."""
+        rows = self._once(
+            "assessed",
+            lambda: {(r["indicator_id"], r["area_code"]): r for _, r in self.assessment.iterrows()},
+        )
+        return rows.get((indicator_id, code))
 
     def series(self, indicator_id: str) -> pd.DataFrame:
         """The long rows of one indicator for the comparison areas."""
-        rows = self.long[
-            (self.long["indicator_id"] == indicator_id) & self.long["area_code"].isin(self.compare)
-        ]
-        return rows.sort_values(["period_year", "area_code"])
+
+        def split():
+            rows = self.long[self.long["area_code"].isin(self.compare)]
+            rows = rows.sort_values(["indicator_id", "period_year", "area_code"])
+            return {i: g for i, g in rows.groupby("indicator_id", sort=False)}
+
+        found = self._once("series", split).get(indicator_id)
+        return found if found is not None else self.long.iloc[0:0]
 
 
 def load_export_data(warehouse: Path) -> ExportData:
@@ -163,6 +271,7 @@ def _read(con: duckdb.DuckDBPyConnection, warehouse: Path) -> ExportData:
         con, "SELECT * FROM indicators ORDER BY indicator_id, area_level, area_code, period_year"
     )
     targets = _frame(con, "SELECT * FROM indicator_targets ORDER BY indicator_id, area_code")
+    assessment = _frame(con, "SELECT * FROM indicator_assessment ORDER BY indicator_id, area_code")
     run_row = con.execute(
         "SELECT * FROM meta_run WHERE status <> 'failed' "
         "ORDER BY finished_at DESC NULLS LAST LIMIT 1"
@@ -184,6 +293,7 @@ def _read(con: duckdb.DuckDBPyConnection, warehouse: Path) -> ExportData:
         facts=facts,
         long=long,
         targets=targets,
+        assessment=assessment,
         run=run,
         inputs=inputs,
     )
@@ -243,6 +353,7 @@ def slug(text: str) -> str:
 
 
 def export_stem(data: ExportData, day: date) -> str:
+    """`<gemeente>_<date>`; the demo marker is added by `ExportData.file_name`."""
     return f"{slug(data.gemeente_name)}_{day.isoformat()}"
 
 
@@ -266,10 +377,10 @@ def export_all(
     formats: Iterable[str] | None = None,
     day: date | None = None,
 ) -> list[Path]:
-    """Check disclosure, then write the chosen formats into `out_dir`; returns the files."""
-    from warehouse.export_charts import write_charts, write_maps
-    from warehouse.export_xlsx import write_workbook
-    from warehouse.report import write_report
+    """Check disclosure, then write the chosen formats into `out_dir`; returns the files.
+    From a synthetic warehouse every file name ends in `_SYNTHETISCH` (before the extension)."""
+    from warehouse.export_charts import image_keys, start_drawing
+    from warehouse.export_docx import brief_charts
 
     chosen = parse_formats(list(formats) if formats is not None else None)
     data = load_export_data(warehouse)
@@ -277,20 +388,47 @@ def export_all(
     day = day or date.today()
     stem = export_stem(data, day)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # Every chart and map the chosen formats use, drawn once, in parallel while the formats
+    # without images are written; the formats with images reuse them.
+    keys = image_keys(data) if "png" in chosen or "html" in chosen else []
+    if "docx" in chosen:
+        keys += [("chart", i) for i in brief_charts(data)]
+    images_ready = start_drawing(data, keys)
+    try:
+        written = _write_formats(data, chosen, out_dir, stem, day, images_ready)
+    except BaseException:
+        images_ready(cancel=True)
+        raise
+    return written
+
+
+def _write_formats(data, chosen, out_dir, stem, day, images_ready) -> list[Path]:
+    from warehouse.export_charts import write_charts, write_maps
+    from warehouse.export_docx import write_brief
+    from warehouse.export_xlsx import write_workbook
+    from warehouse.report import write_report
+
     written: list[Path] = []
     if "xlsx" in chosen:
-        written.append(write_workbook(data, out_dir / f"indicatoren_{stem}.xlsx", day))
+        path = out_dir / data.file_name(f"indicatoren_{stem}", "xlsx")
+        written.append(write_workbook(data, path, day))
     if "csv" in chosen:
         written += write_csv(data, out_dir, stem)
     if "parquet" in chosen:
-        written.append(write_parquet(data, out_dir / f"indicatoren_{stem}.parquet"))
+        written.append(
+            write_parquet(data, out_dir / data.file_name(f"indicatoren_{stem}", "parquet"))
+        )
     if "gpkg" in chosen:
-        written.append(write_geopackage(data, out_dir / f"gebieden_{stem}.gpkg"))
+        written.append(write_geopackage(data, out_dir / data.file_name(f"gebieden_{stem}", "gpkg")))
+    images_ready()
     if "png" in chosen:
         written += write_charts(data, out_dir / "grafieken")
         written += write_maps(data, out_dir / "kaarten")
     if "html" in chosen:
-        written.append(write_report(data, out_dir / f"rapport_{stem}.html", day))
+        written.append(write_report(data, out_dir / data.file_name(f"rapport_{stem}", "html"), day))
+    if "docx" in chosen:
+        path = out_dir / data.file_name(f"raadsinformatiebrief_{stem}", "docx")
+        written.append(write_brief(data, path, day))
     return written
 
 
@@ -335,9 +473,9 @@ def write_csv(data: ExportData, out_dir: Path, stem: str) -> list[Path]:
     for col in _BOOLEAN_COLUMNS:
         dutch[col] = dutch[col].map({True: "ja", False: "nee"})
     dutch = dutch.rename(columns=DUTCH_COLUMNS)
-    nl = out_dir / f"indicatoren_{stem}.csv"
+    nl = out_dir / data.file_name(f"indicatoren_{stem}", "csv")
     dutch.to_csv(nl, sep=";", decimal=",", index=False, encoding="utf-8-sig")
-    en = out_dir / f"indicatoren_{stem}_en.csv"
+    en = out_dir / data.file_name(f"indicatoren_{stem}_en", "csv")
     inert_frame(data.long).to_csv(en, sep=",", decimal=".", index=False, encoding="utf-8")
     return [nl, en]
 
@@ -442,9 +580,11 @@ def number_format(unit: str) -> str:
     return "#,##0" if unit.strip() == "aantal" else "0.0"
 
 
-def dutch_number(value, unit: str) -> str:
+def dutch_number(value, unit: str, decimals: int | None = None) -> str:
     """1234.5 -> '1.234,5' (counts without decimals); empty for a missing value."""
     if value is None or pd.isna(value):
         return ""
-    text = f"{value:,.0f}" if unit.strip() == "aantal" else f"{value:,.1f}"
+    if decimals is None:
+        decimals = 0 if unit.strip() == "aantal" else 1
+    text = f"{value:,.{decimals}f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")

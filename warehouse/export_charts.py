@@ -2,25 +2,38 @@
 as PNG, with matplotlib's Agg renderer and no pyplot state, so they can be drawn anywhere.
 
 A suppressed or missing year is a gap in the line (NaN), never a zero; a partial year is a
-hollow marker off the line; the baseline year is a dashed vertical line."""
+hollow marker off the line; the baseline year is a dashed vertical line; a target is drawn as
+the straight path from the baseline value to the target value. Axes use Dutch numbers
+(decimal comma, thousands point); a count axis starts at zero and holds only the comparison
+areas of the gemeente itself (never the Netherlands' or the gemeente's total next to a
+neighbourhood). Maps: one classification per indicator over all its years (quantile classes,
+a classed legend), only of rates and shares (not raw counts), only for the baseline year and
+the latest year with figures, and never of a year without any buurt figure."""
 
 from __future__ import annotations
 
 import io
 import multiprocessing
 import os
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from warehouse.export import ExportData, attribution, column_name
+from warehouse.export import ExportData, attribution, column_name, dutch_number
 
-DPI = 100
+DPI = 200
+MAP_DPI = 150  # a map is a larger picture of flat areas: 150 dpi prints sharp on A4
+MAP_CLASSES = 5
 # Focus areas in strong colours; programme, gemeente and the Netherlands in calmer lines.
 FOCUS_COLOURS = ["#d7301f", "#2b8cbe", "#e6a700", "#7a0177", "#1a9850"]
 STYLE = {
@@ -51,10 +64,23 @@ def _footer(fig: Figure, data: ExportData, source: str) -> None:
         )
 
 
-def png_bytes(fig: Figure) -> bytes:
+def axis_number(value: float, _pos=None) -> str:
+    """A Dutch tick label: 1.250 / 12,5 / 0,25 (no '1e7', no decimal point)."""
+    if value == 0:
+        return "0"
+    decimals = (
+        0 if abs(value) >= 100 or float(value).is_integer() else (1 if abs(value) >= 1 else 2)
+    )
+    return dutch_number(value, "", decimals)
+
+
+DUTCH_TICKS = FuncFormatter(axis_number)
+
+
+def png_bytes(fig: Figure, dpi: int = DPI) -> bytes:
     buf = io.BytesIO()
     # Fast zlib level: the files stay small (flat colours) and 66 maps draw in seconds.
-    fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 
@@ -74,11 +100,11 @@ def chart_figure(data: ExportData, indicator_id: str) -> Figure:
         .set_index("period_year")["period_label"]
     )
     fig = _figure(7.2, 4.0)
-    ax = fig.add_axes((0.09, 0.2, 0.62, 0.68))
+    ax = fig.add_axes((0.1, 0.2, 0.61, 0.68))
     level = dict(zip(data.areas["area_code"], data.areas["area_level"], strict=True))
     focus_n = 0
     partial_drawn = False
-    for code in data.compare:
+    for code in chart_areas(data, str(ind["unit"])):
         rows = series[series["area_code"] == code].set_index("period_year")
         lvl = level.get(code, "")
         if lvl == "focus":
@@ -129,14 +155,19 @@ def chart_figure(data: ExportData, indicator_id: str) -> Figure:
             fontsize=8,
             color="#555555",
         )
+    _target_paths(ax, data, indicator_id)
     ax.set_xticks(years, [str(labels.get(y, y)) for y in years], fontsize=8)
     if len(years) == 1:
         ax.set_xlim(years[0] - 1, years[0] + 1)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+    ax.yaxis.set_major_formatter(DUTCH_TICKS)
+    if str(ind["unit"]).strip() in ("aantal", "per 1 000", "%", "x 1 000 euro"):
+        ax.set_ylim(bottom=0)  # never a truncated axis that makes a small change look big
     ax.set_ylabel(str(ind["unit"]))
     ax.set_xlabel("schooljaar" if ind["period_type"] == "schooljaar" else "jaar")
     ax.grid(axis="y", color="#e0e0e0")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(str(ind["name"]), fontsize=11, loc="left")
+    ax.set_title(textwrap.fill(str(ind["name"]), 60), fontsize=11, loc="left")
     handles, names = ax.get_legend_handles_labels()
     if partial_drawn:
         handles.append(
@@ -147,12 +178,47 @@ def chart_figure(data: ExportData, indicator_id: str) -> Figure:
     fig.text(
         0.01,
         0.065,
-        "Ontbrekend punt: onderdrukt of geen cijfers in dat jaar (geen nul).",
+        "Ontbrekend punt: onderdrukt of geen cijfers in dat jaar (geen nul)."
+        + (
+            " Aantallen: alleen de eigen gebieden (gemeente en Nederland zijn veel groter)."
+            if str(ind["unit"]).strip() == "aantal"
+            else ""
+        ),
         fontsize=7,
         color="#666666",
     )
     _footer(fig, data, str(ind["source"]))
     return fig
+
+
+def chart_areas(data: ExportData, unit: str) -> list[str]:
+    """The areas on a chart: all comparison areas, except that a count never shares an axis
+    with the gemeente or the Netherlands (17 million next to 1 400 makes both unreadable)."""
+    if unit.strip() != "aantal":
+        return list(data.compare)
+    level = dict(zip(data.areas["area_code"], data.areas["area_level"], strict=True))
+    return [c for c in data.compare if level.get(c) in ("focus", "programme")]
+
+
+def _target_paths(ax, data: ExportData, indicator_id: str) -> None:
+    """The straight path from the baseline value to the target value in the target year."""
+    rows = data.targets[
+        (data.targets["indicator_id"] == indicator_id) & data.targets["target_value"].notna()
+    ]
+    for t in rows.itertuples(index=False):
+        ax.plot(
+            [t.baseline_year, t.by_year],
+            [t.baseline_value, t.target_value],
+            color="#1a9850",
+            linestyle=(0, (4, 2)),
+            linewidth=1.6,
+            marker="D",
+            markevery=[1],
+            label=f"doel {data.area_name(t.area_code)}: {t.target_change_pct:+.0f}% in {t.by_year}".replace(
+                "-", "−"
+            ),
+            gid=f"doel:{t.area_code}",
+        )
 
 
 def chart_png(data: ExportData, indicator_id: str) -> bytes:
@@ -163,15 +229,24 @@ def chart_png(data: ExportData, indicator_id: str) -> bytes:
 
 
 def indicators_with_figures(data: ExportData) -> list[str]:
-    have = set(data.long["indicator_id"])
-    return [i for i in data.indicators["indicator_id"] if i in have]
+    """Indicators whose chart would show at least one figure (a chart of only gaps is not
+    drawn: e.g. a count suppressed for every focus area in every year)."""
+    long = data.long
+    shown = long[~long["suppressed"].astype(bool) & long["value"].notna()]
+    out = []
+    for ind in data.indicators.itertuples(index=False):
+        areas = chart_areas(data, str(ind.unit))
+        if ((shown["indicator_id"] == ind.indicator_id) & shown["area_code"].isin(areas)).any():
+            out.append(ind.indicator_id)
+    return out
 
 
 def write_charts(data: ExportData, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
+    draw_images(data, [("chart", i) for i in indicators_with_figures(data)])
     out = []
     for indicator_id in indicators_with_figures(data):
-        path = folder / f"grafiek_{column_name(indicator_id)}.png"
+        path = folder / data.file_name(f"grafiek_{column_name(indicator_id)}", "png")
         path.write_bytes(chart_png(data, indicator_id))
         out.append(path)
     return out
@@ -208,15 +283,43 @@ def focus_outlines(data: ExportData) -> gpd.GeoDataFrame:
     )
 
 
+def _buurt_values(data: ExportData, indicator_id: str) -> pd.DataFrame:
+    buurten = set(_buurten(data)["area_code"])
+    rows = data.long[
+        (data.long["indicator_id"] == indicator_id) & data.long["area_code"].isin(buurten)
+    ]
+    return rows
+
+
+def map_classes(data: ExportData, indicator_id: str) -> np.ndarray:
+    """Class edges shared by every year of one indicator: quantiles (by hand; mapclassify is
+    not a dependency) of all shown buurt values over all years, so that a colour means the
+    same in 2020 as in 2024. Returns increasing edges, first = minimum, last = maximum."""
+    rows = _buurt_values(data, indicator_id)
+    values = rows.loc[~rows["suppressed"].astype(bool), "value"].dropna().to_numpy(float)
+    if len(values) == 0:
+        return np.array([0.0, 1.0])
+    edges = np.unique(np.quantile(values, np.linspace(0, 1, MAP_CLASSES + 1)))
+    if len(edges) == 1:
+        edges = np.array([edges[0], edges[0] + 1.0])
+    return edges
+
+
+def _class_label(low: float, high: float, unit: str) -> str:
+    digits = 0 if unit.strip() == "aantal" or max(abs(low), abs(high)) >= 100 else 1
+    return f"{dutch_number(low, unit, digits)} – {dutch_number(high, unit, digits)}"
+
+
 def map_figure(
     data: ExportData, indicator_id: str, year: int, outlines: gpd.GeoDataFrame | None = None
 ) -> Figure:
-    """Choropleth of the gemeente's buurten for one indicator and year; suppressed buurten
-    hatched grey ('onderdrukt'), buurten without figures white, focus areas outlined."""
+    """Choropleth of the gemeente's buurten for one indicator and year, in the indicator's
+    classes over all years; suppressed buurten hatched grey ('onderdrukt'), buurten without
+    figures white, focus areas outlined."""
     ind = indicator_row(data, indicator_id)
-    rows = data.long[
-        (data.long["indicator_id"] == indicator_id) & (data.long["period_year"] == year)
-    ]
+    unit = str(ind["unit"])
+    rows = _buurt_values(data, indicator_id)
+    rows = rows[rows["period_year"] == year]
     gdf = _buurten(data).merge(
         rows[["area_code", "value", "suppressed", "period_label", "partial"]],
         on="area_code",
@@ -226,22 +329,25 @@ def map_figure(
     hidden = gdf["suppressed"].fillna(False).astype(bool)
     missing = ~shown & ~hidden
     fig = _figure(6.4, 5.6)
-    ax = fig.add_axes((0.02, 0.1, 0.8, 0.8))
-    cax = fig.add_axes((0.84, 0.25, 0.03, 0.5))
+    ax = fig.add_axes((0.02, 0.08, 0.96, 0.8))
     handles = []
+    edges = map_classes(data, indicator_id)
+    n_classes = len(edges) - 1
+    cmap = "viridis_r" if ind["direction"] == "lager is beter" else "viridis"
+    colours = [matplotlib.colormaps[cmap](x) for x in np.linspace(0.1, 0.9, max(n_classes, 1))]
     if shown.any():
         gdf[shown].plot(
             ax=ax,
             column="value",
-            cmap="viridis_r" if ind["direction"] == "lager is beter" else "viridis",
+            cmap=ListedColormap(colours),
+            norm=BoundaryNorm(edges, n_classes, clip=True),
             edgecolor="white",
             linewidth=0.5,
-            legend=True,
-            cax=cax,
-            legend_kwds={"label": str(ind["unit"])},
         )
-    else:
-        cax.set_axis_off()
+    for k in range(n_classes):
+        handles.append(
+            Patch(facecolor=colours[k], label=_class_label(edges[k], edges[k + 1], unit))
+        )
     if hidden.any():
         gdf[hidden].plot(ax=ax, linewidth=0.5, **SUPPRESSED_PATCH)
         handles.append(Patch(label="onderdrukt", **SUPPRESSED_PATCH))
@@ -262,15 +368,24 @@ def map_figure(
                 color="#111111",
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.7, "lw": 0},
             )
+    ax.set_xticks([])  # no ticks to lay out (and measure for the title) on a map without axes
+    ax.set_yticks([])
     ax.set_axis_off()
     ax.set_aspect("equal")
     label = rows["period_label"].iloc[0] if len(rows) else str(year)
     if rows["partial"].astype(bool).any():
         # An incomplete year is never shown as if it were complete.
         label += " (onvolledig: niet alle maanden geleverd)"
-    ax.set_title(f"{ind['name']}, {label}", fontsize=11, loc="left")
+    ax.set_title(textwrap.fill(f"{ind['name']}, {label}", 55), fontsize=10, loc="left")
     if handles:
-        ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+        ax.legend(
+            handles=handles,
+            loc="lower left",
+            fontsize=7,
+            framealpha=0.9,
+            title=unit,
+            title_fontsize=7,
+        )
     _footer(fig, data, str(ind["source"]))
     return fig
 
@@ -280,51 +395,105 @@ def map_png(
 ) -> bytes:
     key = ("map", indicator_id, year)
     if key not in data.images:
-        data.images[key] = png_bytes(map_figure(data, indicator_id, year, outlines))
+        data.images[key] = png_bytes(map_figure(data, indicator_id, year, outlines), MAP_DPI)
     return data.images[key]
 
 
 def mappable(data: ExportData) -> list[tuple[str, int]]:
-    """(indicator, year) pairs with at least one buurt figure (suppressed ones included)."""
+    """(indicator, year) pairs worth a map: rates and shares only (a map of raw counts shows
+    where many people live), the baseline year and the indicator's latest complete year, and
+    only years where at least one buurt has a figure (never a map that is all hatched)."""
+    units = dict(zip(data.indicators["indicator_id"], data.indicators["unit"], strict=True))
     buurten = set(_buurten(data)["area_code"])
     rows = data.long[data.long["area_code"].isin(buurten)]
-    pairs = rows[["indicator_id", "period_year"]].drop_duplicates()
-    order = {i: n for n, i in enumerate(data.indicators["indicator_id"])}
-    return sorted(
-        ((i, int(y)) for i, y in zip(pairs["indicator_id"], pairs["period_year"], strict=True)),
-        key=lambda p: (order.get(p[0], 999), p[1]),
-    )
+    shown = rows[
+        ~rows["suppressed"].astype(bool) & ~rows["partial"].astype(bool) & rows["value"].notna()
+    ]
+    out = []
+    for indicator_id in data.indicators["indicator_id"]:
+        if str(units[indicator_id]).strip() == "aantal":
+            continue
+        years = set(shown.loc[shown["indicator_id"] == indicator_id, "period_year"].astype(int))
+        if not years:
+            continue
+        wanted = {max(years)} | ({data.baseline_year} & years)
+        out += [(indicator_id, y) for y in sorted(wanted)]
+    return out
 
 
-_FORKED: tuple[ExportData, gpd.GeoDataFrame] | None = None  # what forked map workers draw from
+_FORKED: tuple[ExportData, gpd.GeoDataFrame] | None = None  # what forked workers draw from
 
 
-def _forked_map(pair: tuple[str, int]) -> tuple[tuple[str, str, int], bytes]:
+def _draw(data: ExportData, outlines: gpd.GeoDataFrame, key: tuple) -> bytes:
+    if key[0] == "chart":
+        return png_bytes(chart_figure(data, key[1]))
+    return png_bytes(map_figure(data, key[1], key[2], outlines), MAP_DPI)
+
+
+def _forked_draw(key: tuple) -> tuple[tuple, bytes]:
     data, outlines = _FORKED
-    return ("map", *pair), png_bytes(map_figure(data, pair[0], pair[1], outlines))
+    return key, _draw(data, outlines, key)
+
+
+def image_keys(data: ExportData) -> list[tuple]:
+    """Every image the exports use: a chart per indicator with figures, and the maps."""
+    return [("chart", i) for i in indicators_with_figures(data)] + [
+        ("map", *p) for p in mappable(data)
+    ]
+
+
+def start_drawing(data: ExportData, keys: list[tuple] | None = None) -> Callable[..., None]:
+    """Start drawing each image not yet in `data.images` in forked worker processes (each
+    with its own matplotlib; a chart or map costs a few tenths of a second) and return a
+    function that waits for them and stores them in `data.images` (`cancel=True`: stops the
+    workers instead). Meanwhile the caller can write the formats without images. The files
+    do not depend on the pool."""
+    global _FORKED
+    keys = image_keys(data) if keys is None else keys
+    todo = list(dict.fromkeys(k for k in keys if k not in data.images))
+    if not todo:
+        return lambda cancel=False: None
+    outlines = focus_outlines(data)
+    workers = min(len(os.sched_getaffinity(0)), 4, max(1, len(todo) // 4))
+    if workers <= 1:
+
+        def draw_here(cancel: bool = False) -> None:
+            for key in [] if cancel else todo:
+                data.images[key] = _draw(data, outlines, key)
+
+        return draw_here
+    _FORKED = (data, outlines)
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    pending = pool.map_async(_forked_draw, todo, chunksize=2)
+
+    def finish(cancel: bool = False) -> None:
+        global _FORKED
+        try:
+            if cancel:
+                pool.terminate()
+            else:
+                data.images.update(pending.get())
+        finally:
+            pool.close()
+            pool.join()
+            _FORKED = None
+
+    return finish
+
+
+def draw_images(data: ExportData, keys: list[tuple] | None = None) -> None:
+    """Draw each image once into `data.images` (in parallel, see `start_drawing`)."""
+    start_drawing(data, keys)()
 
 
 def write_maps(data: ExportData, folder: Path) -> list[Path]:
-    """One map per indicator and year. Drawing a map costs about 0.25 s, and a municipality
-    has dozens of indicator-years: they are drawn in forked worker processes (each with its
-    own matplotlib), in the order they are listed, so the files do not depend on the pool."""
-    global _FORKED
+    """The maps of `mappable` as PNG files."""
     folder.mkdir(parents=True, exist_ok=True)
-    outlines = focus_outlines(data)
     pairs = mappable(data)
-    todo = [p for p in pairs if ("map", *p) not in data.images]
-    workers = min(len(os.sched_getaffinity(0)), 4, max(1, len(todo) // 8))
-    if workers > 1:
-        _FORKED = (data, outlines)
-        try:
-            ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(workers) as pool:
-                data.images.update(pool.map(_forked_map, todo, chunksize=4))
-        finally:
-            _FORKED = None
+    draw_images(data, [("map", *p) for p in pairs])
     out = []
     for indicator_id, year in pairs:
-        path = folder / f"kaart_{column_name(indicator_id)}_{year}.png"
-        path.write_bytes(map_png(data, indicator_id, year, outlines))
+        path = folder / data.file_name(f"kaart_{column_name(indicator_id)}_{year}", "png")
+        path.write_bytes(data.images[("map", indicator_id, year)])
         out.append(path)
     return out

@@ -17,13 +17,14 @@ from warehouse.export import (
     LEVEL_TEXT,
     REASON_TEXT,
     SYNTHETIC_BANNER,
+    VERDICT_SHORT,
     ExportData,
     attribution,
     dutch_number,
 )
 from warehouse.export_charts import (
+    chart_areas,
     chart_png,
-    focus_outlines,
     indicators_with_figures,
     map_png,
     mappable,
@@ -58,20 +59,44 @@ def _signed(value, unit: str) -> str:
     return ("+" if value > 0 else "−" if value < 0 else "") + text
 
 
+LIGHTS = {  # light: (colour, text for the reader)
+    "groen": ("#1a9850", "beter"),
+    "rood": ("#d73027", "slechter"),
+    "oranje": ("#fc8d59", "gemengd: beter én slechter"),
+    "geel": ("#fee08b", "geen duidelijke verandering"),
+    "grijs": ("#bdbdbd", "te weinig gegevens"),
+}
+
+
+def _assessed(data: ExportData, indicator_id: str, code: str):
+    return data.assessed(indicator_id, code)
+
+
+def _verdict_text(data: ExportData, r, unit: str, latest: int) -> str:
+    if r is None:
+        return "te weinig gegevens"
+    text = VERDICT_SHORT.get(r["verdict"], r["verdict"])
+    if pd.notna(r["change_low"]) and r["verdict"] != "te weinig gegevens":
+        text += f" (95%: {_signed(r['change_low'], unit)} tot {_signed(r['change_high'], unit)})"
+    if pd.notna(r["latest_year"]) and int(r["latest_year"]) != latest:
+        text += f"; oordeel over {int(r['latest_year'])}"
+    return text
+
+
 def _headline(data: ExportData, indicator_id: str, unit: str) -> str:
     rows = data.series(indicator_id)
-    complete = rows[~rows["partial"].astype(bool)]
-    if complete.empty:
+    latest = data.latest_year(indicator_id)
+    if latest is None:
         return ""
-    latest = int(complete["period_year"].max())
     base = data.baseline_year
     label = rows.drop_duplicates("period_year").set_index("period_year")["period_label"]
     level = dict(zip(data.areas["area_code"], data.areas["area_level"], strict=True))
+    change_head = "Verandering (procentpunt)" if unit.strip() == "%" else "Verandering"
     head = (
         "<tr><th>Gebied</th>"
         f"<th>{escape(str(label.get(base, base)))} (basisjaar)</th>"
-        f"<th>{escape(str(label.get(latest, latest)))}</th>"
-        "<th>Verandering</th><th>Toelichting</th></tr>"
+        f"<th>{escape(data.year_label(indicator_id, latest))}</th>"
+        f"<th>{change_head}</th><th>Oordeel</th><th>Toelichting</th></tr>"
     )
     body = []
     for code in data.compare:
@@ -82,8 +107,7 @@ def _headline(data: ExportData, indicator_id: str, unit: str) -> str:
                 return "", "geen cijfer"
             r = area_rows.loc[year]
             if bool(r["suppressed"]) or pd.isna(r["value"]):
-                reason = r["suppression_reason"] if isinstance(r["suppression_reason"], str) else ""
-                return "", f"onderdrukt: {reason}" if reason else "geen cijfer"
+                return "", data.mark(indicator_id, year, True, r["suppression_reason"])
             return dutch_number(r["value"], unit), ""
 
         b, b_note = cell(base)
@@ -98,35 +122,186 @@ def _headline(data: ExportData, indicator_id: str, unit: str) -> str:
             notes.append(f"{latest}: {v_note}")
         if latest in area_rows.index and bool(area_rows.loc[latest, "is_estimate"]):
             notes.append("schatting")
+        verdict = _verdict_text(data, _assessed(data, indicator_id, code), unit, latest)
         body.append(
             f"<tr><td>{escape(data.area_name(code))} "
             f'<span class="mark">{escape(LEVEL_TEXT.get(level.get(code, ""), ""))}</span></td>'
             f'<td class="num">{b}</td><td class="num">{v}</td><td class="num">{change}</td>'
+            f"<td>{escape(verdict)}</td>"
             f'<td class="mark">{escape("; ".join(notes))}</td></tr>'
         )
     return f'<table class="headline">{head}{"".join(body)}</table>'
 
 
+def target_sentence(data: ExportData, t, unit: str) -> str:
+    """The target and the trajectory to it, in plain Dutch."""
+    where = data.area_name(t.area_code)
+    text = (
+        f"Doel voor {where}: {_signed(t.target_change_pct, '%').replace(',0', '')}% in "
+        f"{t.by_year} ten opzichte van {t.baseline_year}"
+    )
+    if pd.notna(t.target_value):
+        text += (
+            f", van {dutch_number(t.baseline_value, unit)} naar "
+            f"{dutch_number(t.target_value, unit)}"
+        )
+    if pd.isna(t.on_track):
+        return text + f". Stand: onbekend ({t.note})." if isinstance(t.note, str) else text + "."
+    status = "op koers" if bool(t.on_track) else "niet op koers"
+    return (
+        text + f". Op de lijn naar het doel hoort in {int(t.latest_year)} "
+        f"{dutch_number(t.path_value, unit)}; het is {dutch_number(t.latest_value, unit)}: "
+        f"{status}."
+    )
+
+
 def _targets(data: ExportData, indicator_id: str, unit: str) -> str:
     rows = data.targets[data.targets["indicator_id"] == indicator_id]
-    out = []
-    for t in rows.itertuples(index=False):
-        status = (
-            f"onbekend ({t.note})"
-            if pd.isna(t.on_track)
-            else ("op koers" if bool(t.on_track) else "niet op koers")
-        )
-        out.append(
-            f"<p>Doel voor {escape(data.area_name(t.area_code))}: "
-            f"{t.target_change_pct:+.0f}% in {t.by_year} ten opzichte van {t.baseline_year}"
-            + (
-                f" (doelwaarde {dutch_number(t.target_value, unit)})"
-                if pd.notna(t.target_value)
-                else ""
+    return "".join(
+        f'<p class="doel">{escape(target_sentence(data, t, unit))}</p>'
+        for t in rows.itertuples(index=False)
+    )
+
+
+def glance_areas(data: ExportData) -> list[str]:
+    level = dict(zip(data.areas["area_code"], data.areas["area_level"], strict=True))
+    return [c for c in data.compare if level.get(c) in ("focus", "programme")]
+
+
+def pillar_light(data: ExportData, theme: str, code: str) -> tuple[str, dict[str, int]]:
+    """The traffic light of one pillar for one area, from the assessment: green when at least
+    one figure is better and none worse, red the other way round, orange when both, yellow
+    when none changed clearly, grey when there is too little to judge."""
+    a = data.assessment
+    rows = a[(a["theme"] == theme) & (a["area_code"] == code)]
+    counts = {v: int((rows["verdict"] == v).sum()) for v in VERDICT_SHORT}
+    better, worse = counts["beter"], counts["slechter"]
+    if better and worse:
+        light = "oranje"
+    elif better:
+        light = "groen"
+    elif worse:
+        light = "rood"
+    elif counts["geen duidelijke verandering"]:
+        light = "geel"
+    else:
+        light = "grijs"
+    return light, counts
+
+
+def judged_themes(data: ExportData) -> list[str]:
+    """Pillars with at least one indicator that has a good direction."""
+    judged = data.indicators[data.indicators["direction"] != "neutraal"]
+    return [t for t in _themes(data) if t in set(judged["theme"])]
+
+
+def _glance(data: ExportData) -> str:
+    areas = glance_areas(data)
+    head = "<tr><th>Pijler</th>" + "".join(f"<th>{escape(data.area_name(c))}</th>" for c in areas)
+    rows = []
+    for theme in judged_themes(data):
+        cells = []
+        for code in areas:
+            light, n = pillar_light(data, theme, code)
+            colour, text = LIGHTS[light]
+            detail = (
+                f"{n['beter']} beter, {n['slechter']} slechter, "
+                f"{n['geen duidelijke verandering']} geen duidelijke verandering"
             )
-            + f": <strong>{escape(status)}</strong>.</p>"
+            cells.append(
+                f'<td class="light light-{light}"><span class="dot" style="background:{colour}">'
+                f"</span> <strong>{escape(text)}</strong><br>"
+                f'<span class="mark">{escape(detail)}</span></td>'
+            )
+        rows.append(f"<tr><td>{escape(_sheet_title(theme))}</td>{''.join(cells)}</tr>")
+    targets = "".join(
+        f"<li>{escape(target_sentence(data, t, unit_of(data, t.indicator_id)))}</li>"
+        for t in data.targets.itertuples(index=False)
+    )
+    return (
+        f'<section class="glance" id="in-een-oogopslag">{_banner(data)}'
+        "<h2>In één oogopslag</h2>"
+        f"<p>Gaat het beter dan in het basisjaar {data.baseline_year}? Per pijler en per gebied, "
+        "voor elk cijfer vergeleken met het laatste jaar waarover cijfers zijn. "
+        "Groen: een of meer cijfers zijn duidelijk beter en geen enkel cijfer is slechter. "
+        "Rood: een of meer cijfers zijn slechter en geen enkel beter. Oranje: beide. "
+        "Geel: geen duidelijke verandering. Grijs: te weinig gegevens. "
+        "'Duidelijk' betekent: groter dan wat bij zo'n klein gebied door toeval kan "
+        "schommelen.</p>"
+        f'<table class="glance">{head}</tr>{"".join(rows)}</table>'
+        + (f"<h3>Doelen</h3><ul>{targets}</ul>" if targets else "")
+        + "</section>"
+    )
+
+
+def unit_of(data: ExportData, indicator_id: str) -> str:
+    ind = data.indicators.set_index("indicator_id")
+    return str(ind.loc[indicator_id, "unit"]) if indicator_id in ind.index else ""
+
+
+def _area_sentence(area: str, n: dict[str, int], judged: int, base: int) -> str:
+    """'In X zijn 2 van de 5 cijfers beter dan in 2020 en is 1 cijfer slechter.' (B1)"""
+
+    def cijfers(k: int) -> str:
+        return "1 cijfer" if k == 1 else f"{k} cijfers"
+
+    better, worse = n["beter"], n["slechter"]
+    if not better and not worse:
+        return f"In {area} is geen van de {cijfers(judged)} duidelijk anders dan in {base}."
+    said = []
+    if better:
+        said.append(f"{'is' if better == 1 else 'zijn'} {better} van de {cijfers(judged)} beter")
+    if worse:
+        said.append(
+            f"{'is' if worse == 1 else 'zijn'} {worse} van de {cijfers(judged)} slechter"
+            if not better
+            else f"{'is' if worse == 1 else 'zijn'} er {worse} slechter"
         )
-    return "".join(out)
+    rest = judged - better - worse
+    tail = f" De andere {cijfers(rest)} veranderden niet duidelijk." if rest else ""
+    return f"In {area} {' en '.join(said)} dan in {base}.{tail}"
+
+
+def pillar_sentence(data: ExportData, theme: str) -> str:
+    """The headline of a pillar in plain Dutch (B1), as text."""
+    if theme not in judged_themes(data):
+        return (
+            "Deze cijfers beschrijven de wijk. Ze zijn niet goed of slecht; "
+            "ze helpen de andere cijfers te begrijpen."
+        )
+    parts = []
+    for code in glance_areas(data):
+        _, n = pillar_light(data, theme, code)
+        judged = n["beter"] + n["slechter"] + n["geen duidelijke verandering"]
+        if judged == 0:
+            parts.append(f"Over {data.area_name(code)} zijn te weinig gegevens.")
+            continue
+        parts.append(_area_sentence(data.area_name(code), n, judged, data.baseline_year))
+    return " ".join(parts)
+
+
+def _alt(data: ExportData, indicator_id: str, name: str) -> str:
+    """What the chart shows, for someone who cannot see it."""
+    rows = data.series(indicator_id)
+    years = sorted(rows["period_year"].unique())
+    latest = data.latest_year(indicator_id)
+    parts = [
+        f"Lijngrafiek van {name} per jaar, {years[0]} tot en met {years[-1]}, voor "
+        + ", ".join(data.area_name(c) for c in chart_areas(data, unit_of(data, indicator_id)))
+        + "."
+    ]
+    for code in glance_areas(data):
+        r = _assessed(data, indicator_id, code)
+        if r is not None and pd.notna(r["baseline_value"]) and pd.notna(r["latest_value"]):
+            unit = unit_of(data, indicator_id)
+            parts.append(
+                f"{data.area_name(code)}: van {dutch_number(r['baseline_value'], unit)} in "
+                f"{data.baseline_year} naar {dutch_number(r['latest_value'], unit)} in "
+                f"{int(r['latest_year'])}, {r['verdict']}."
+            )
+    if latest is None:
+        parts.append("Geen cijfers.")
+    return " ".join(parts)
 
 
 def _definitions(data: ExportData, theme: str) -> str:
@@ -145,17 +320,34 @@ def _definitions(data: ExportData, theme: str) -> str:
     )
 
 
+def _omitted_reason(data: ExportData, indicator_id: str) -> str:
+    rows = data.series(indicator_id)
+    if rows.empty:
+        return "nog geen cijfers (bron nog niet aangesloten)"
+    reasons = set(rows["suppression_reason"].dropna())
+    if reasons and reasons <= {"kleine aantallen", "kleine aantallen (secundair)"}:
+        return "alle cijfers van de getoonde gebieden onderdrukt (kleine aantallen)"
+    return "geen cijfers voor de getoonde gebieden"
+
+
 def _theme_section(
-    data: ExportData, theme: str, with_figures: set[str], outlines, maps: set[tuple[str, int]]
-) -> str:
+    data: ExportData, theme: str, with_figures: set[str], maps: set[tuple[str, int]]
+) -> tuple[str, list[str]]:
+    """The page of one pillar, and the lines about what was left out of it."""
+    rows = data.indicators[data.indicators["theme"] == theme]
+    shown = [r for r in rows.itertuples(index=False) if r.indicator_id in with_figures]
+    left_out = [
+        f"{r.name}: {_omitted_reason(data, r.indicator_id)}"
+        for r in rows.itertuples(index=False)
+        if r.indicator_id not in with_figures
+    ]
+    if not shown:
+        return "", [f"Pagina {_sheet_title(theme)}: geen cijfers om te tonen."] + left_out
     parts = [f'<section class="theme" id="thema-{escape(theme)}">', _banner(data)]
     parts.append(f"<h2>{escape(_sheet_title(theme))}</h2>")
-    rows = data.indicators[data.indicators["theme"] == theme]
-    missing = []
-    for r in rows.itertuples(index=False):
-        if r.indicator_id not in with_figures:
-            missing.append(r.name)
-            continue
+    parts.append(f'<p class="kop">{escape(pillar_sentence(data, theme))}</p>')
+    map_drawn = False
+    for r in shown:
         parts.append('<div class="indicator">')
         parts.append(f"<h3>{escape(r.name)}</h3>")
         parts.append(
@@ -164,25 +356,26 @@ def _theme_section(
         )
         parts.append(_headline(data, r.indicator_id, r.unit))
         parts.append(_targets(data, r.indicator_id, r.unit))
-        parts.append(_img(chart_png(data, r.indicator_id), f"Grafiek: {r.name}", "chart"))
+        parts.append(
+            _img(chart_png(data, r.indicator_id), _alt(data, r.indicator_id, r.name), "chart")
+        )
         years = [y for i, y in maps if i == r.indicator_id]
-        if years:
+        if years and not map_drawn:
+            # One map per pillar: the first indicator with a map, in its latest year.
             year = max(years)
             parts.append(
                 _img(
-                    map_png(data, r.indicator_id, year, outlines), f"Kaart: {r.name}, {year}", "map"
+                    map_png(data, r.indicator_id, year),
+                    f"Kaart van de buurten: {r.name}, {year}. Donkerder is hoger; "
+                    "gearceerd is onderdrukt; de focusgebieden zijn omlijnd.",
+                    "map",
                 )
             )
+            map_drawn = True
         parts.append("</div>")
-    if missing:
-        parts.append(
-            '<p class="mark">Nog geen cijfers (bron nog niet aangesloten): '
-            + escape(", ".join(missing))
-            + ".</p>"
-        )
     parts.append(_definitions(data, theme))
     parts.append("</section>")
-    return "".join(parts)
+    return "".join(parts), left_out
 
 
 def _sources_section(data: ExportData, day: date) -> str:
@@ -200,13 +393,21 @@ def _sources_section(data: ExportData, day: date) -> str:
     return (
         f'<section class="sources" id="bronnen">{_banner(data)}<h2>Bronnen en toelichting</h2>'
         + "".join(f"<p>{escape(line)}</p>" for line in lines)
-        + f"<p>Rapport gemaakt op {day.isoformat()}; warehouse gebouwd op "
-        f"{escape(str(run.get('finished_at') or ''))} (run {escape(str(run.get('run_id') or ''))}).</p>"
+        + f"<p>Rapport gemaakt op {day.isoformat()}; gegevens bijgewerkt op "
+        f"{escape(str(run.get('finished_at') or ''))} "
+        f"(verwerking {escape(str(run.get('run_id') or ''))}).</p>"
         f"<p>Basisjaar (nulmeting): {data.baseline_year}. Aantallen uit persoonsgegevens van de "
         f"gemeente onder {int(data.config['min_count'])} worden niet gepubliceerd, en ook geen "
         "cijfers waaruit ze terug te rekenen of nauw te benaderen zijn.</p>"
         "<h3>Lege cellen</h3><table><tr><th>Aanduiding</th><th>Betekenis</th></tr>"
-        f"{reasons}</table>"
+        f"{reasons}<tr><td>nog niet gepubliceerd</td><td>De bron heeft over dat jaar nog geen "
+        "cijfers; het cijfer wordt vergeleken op het laatste jaar met cijfers "
+        "(laatst beschikbaar).</td></tr></table>"
+        "<h3>Hoe het oordeel tot stand komt</h3><p>Beter of slechter staat er alleen als de "
+        "verandering groter is dan wat door toeval kan schommelen (95%-interval uit de aantallen "
+        "achter het cijfer). Bij CBS-gemiddelden zonder aantallen telt alleen de richting van "
+        "de verandering. Cijfers zonder goede of slechte richting (zoals het aantal inwoners) "
+        "krijgen geen oordeel.</p>"
         "<h3>Invoerversies</h3><table><tr><th>Bron</th><th>Invoer</th><th>sha256</th>"
         f"<th>Rijen gelezen</th><th>Quarantaine</th></tr>{inputs}</table></section>"
     )
@@ -214,38 +415,54 @@ def _sources_section(data: ExportData, day: date) -> str:
 
 def render_report(data: ExportData, day: date) -> str:
     with_figures = set(indicators_with_figures(data))
-    outlines = focus_outlines(data)
     themes = _themes(data)
     programme = data.areas.loc[data.areas["area_level"] == "programme", "area_name"]
     title = f"Wijkmonitor {data.gemeente_name}" + (
         f": {programme.iloc[0]}" if len(programme) else ""
     )
-    toc = "".join(
-        f'<li><a href="#thema-{escape(t)}">{escape(_sheet_title(t))}</a></li>' for t in themes
+    level = dict(zip(data.areas["area_code"], data.areas["area_level"], strict=True))
+    areas = ", ".join(
+        f"{escape(data.area_name(c))} ({escape(LEVEL_TEXT.get(level.get(c, ''), ''))})"
+        for c in data.compare
     )
-    areas = ", ".join(f"{escape(data.area_name(c))} ({escape(c)})" for c in data.compare)
+    maps = set(mappable(data))
+    pages, left_out = [], []
+    for t in themes:
+        html, lines = _theme_section(data, t, with_figures, maps)
+        left_out += lines
+        if html:
+            pages.append((t, html))
+    toc = "".join(
+        f'<li><a href="#thema-{escape(t)}">{escape(_sheet_title(t))}</a></li>' for t, _ in pages
+    )
+    omitted = (
+        '<p class="mark">Weggelaten (een pagina of grafiek zonder cijfers helpt niemand): '
+        + escape("; ".join(left_out))
+        + ".</p>"
+        if left_out
+        else ""
+    )
     cover = (
         f'<section class="cover">{_banner(data)}<h1>{escape(title)}</h1>'
         f"<p>Indicatoren per jaar, vergeleken met het basisjaar {data.baseline_year}. "
         f"Gemaakt op {day.isoformat()}.</p><p>Gebieden: {areas}.</p>"
-        f'<ol class="toc">{toc}<li><a href="#bronnen">Bronnen en toelichting</a></li></ol>'
-        "</section>"
+        f'<ol class="toc"><li><a href="#in-een-oogopslag">In één oogopslag</a></li>{toc}'
+        '<li><a href="#bronnen">Bronnen en toelichting</a></li></ol>'
+        f"{omitted}</section>"
     )
-    # The map of the latest complete year with buurt figures.
-    partial = set(
-        zip(
-            data.long.loc[data.long["partial"].astype(bool), "indicator_id"],
-            data.long.loc[data.long["partial"].astype(bool), "period_year"],
-            strict=True,
-        )
-    )
-    maps = {m for m in mappable(data) if m not in partial}
-    body = cover + "".join(_theme_section(data, t, with_figures, outlines, maps) for t in themes)
+    body = cover + _glance(data) + "".join(html for _, html in pages)
     body += _sources_section(data, day)
+    demo_page = (
+        '@page { @top-center { content: "SYNTHETISCHE DEMODATA"; color: #b30000; '
+        "font-weight: bold; } }"
+        if data.synthetic
+        else ""
+    )
     return (
         '<!DOCTYPE html>\n<html lang="nl"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title>"
-        f"<style>{CSS.read_text(encoding='utf-8')}</style></head>"
+        f"<style>{CSS.read_text(encoding='utf-8')}{demo_page}</style></head>"
         f"<body>{body}</body></html>\n"
     )
 

@@ -357,3 +357,133 @@ LEFT JOIN fact_indicator f
        ON f.indicator_id = t.indicator_id AND f.area_code = t.area_code
       AND f.period_year = l.latest_year;
 COMMENT ON VIEW indicator_targets IS 'Doelen en voortgang: waarde in het basisjaar, doelwaarde, laatste waarde, de waarde op de rechte lijn van basisjaar naar doeljaar (path_value) en of het gebied op koers ligt (on_track).';
+
+-- =============================================================================================
+-- BEGIN assessment (issue 12 "The council's answer"): is an area doing better than in the
+-- baseline year? Method per indicator in dim_indicator.assessment_method (filled from the
+-- catalogue: transforms/catalogue.py assessment_method); the method is in docs/assessment.md.
+-- =============================================================================================
+ALTER TABLE dim_indicator ADD COLUMN assessment_method VARCHAR;
+COMMENT ON COLUMN dim_indicator.assessment_method IS 'Hoe indicator_assessment de onzekerheid van de verandering bepaalt: rate_ratio = aantallen en cijfers per 1 000 uit aantallen (Poisson: 95%-interval van de log-rate-ratio, variantie 1/x1 + 1/x0, x = tellers); proportie = percentage met bekende teller en noemer (verschil van proporties, variantie p1(1-p1)/n1 + p0(1-p0)/n0); geen_interval = CBS-gemiddelde of -percentage zonder aantallen (alleen de verandering zelf telt).';
+
+CREATE VIEW indicator_assessment AS
+WITH usable AS (
+    -- Cells that can be compared: a value, not suppressed, a complete period.
+    SELECT indicator_id, area_code, period_year, period_label, value, numerator, denominator
+    FROM fact_indicator
+    WHERE NOT suppressed AND NOT partial AND value IS NOT NULL
+),
+breaks AS (
+    -- Series breaks (a boundary change that could not be restated): never compared across.
+    SELECT indicator_id, area_code, period_year FROM fact_indicator WHERE series_break
+),
+series AS (
+    -- Every indicator x area with facts, and its latest usable year after the baseline.
+    SELECT f.indicator_id, f.area_code,
+           max(u.period_year) FILTER (WHERE u.period_year > c.baseline_year) AS latest_year
+    FROM (SELECT DISTINCT indicator_id, area_code FROM fact_indicator) f
+    CROSS JOIN meta_config c
+    LEFT JOIN usable u USING (indicator_id, area_code)
+    GROUP BY ALL
+),
+pairs AS (
+    SELECT s.indicator_id, s.area_code, c.baseline_year, s.latest_year, l.period_label AS latest_label,
+           b.value AS v0, b.numerator AS x0, b.denominator AS n0,
+           l.value AS v1, l.numerator AS x1, l.denominator AS n1,
+           g0.value AS g0, g1.value AS g1,
+           i.direction, i.assessment_method,
+           EXISTS (SELECT 1 FROM breaks k
+                   WHERE k.indicator_id = s.indicator_id AND k.area_code = s.area_code
+                     AND k.period_year > c.baseline_year
+                     AND k.period_year <= s.latest_year) AS has_break,
+           bf.indicator_id IS NOT NULL AS baseline_has_row
+    FROM series s
+    JOIN dim_indicator i USING (indicator_id)
+    CROSS JOIN meta_config c
+    LEFT JOIN usable b
+           ON b.indicator_id = s.indicator_id AND b.area_code = s.area_code
+          AND b.period_year = c.baseline_year
+    LEFT JOIN fact_indicator bf
+           ON bf.indicator_id = s.indicator_id AND bf.area_code = s.area_code
+          AND bf.period_year = c.baseline_year
+    LEFT JOIN usable l
+           ON l.indicator_id = s.indicator_id AND l.area_code = s.area_code
+          AND l.period_year = s.latest_year
+    LEFT JOIN usable g0
+           ON g0.indicator_id = s.indicator_id AND g0.area_code = c.gemeente
+          AND g0.period_year = c.baseline_year
+    LEFT JOIN usable g1
+           ON g1.indicator_id = s.indicator_id AND g1.area_code = c.gemeente
+          AND g1.period_year = s.latest_year
+),
+chosen AS (
+    -- The method actually used for the row: the catalogue's, unless the counts it needs are
+    -- missing (then only the change itself counts).
+    SELECT *,
+           CASE WHEN v0 IS NULL OR v1 IS NULL THEN NULL
+                WHEN assessment_method = 'rate_ratio' AND x0 IS NOT NULL AND x1 IS NOT NULL
+                     THEN 'rate_ratio'
+                WHEN assessment_method = 'proportie' AND x0 IS NOT NULL AND x1 IS NOT NULL
+                     AND n0 > 0 AND n1 > 0 THEN 'proportie'
+                ELSE 'geen_interval' END AS method,
+           -- A rate ratio needs events in both years (ln 0 and 1/0 are undefined).
+           assessment_method = 'rate_ratio' AND (x0 <= 0 OR x1 <= 0 OR v0 <= 0 OR v1 <= 0)
+               AS zero_count
+    FROM pairs
+),
+bounds AS (
+    SELECT *,
+           CASE WHEN method = 'rate_ratio' AND NOT zero_count THEN
+                    v0 * (exp(ln(v1 / v0) - 1.96 * sqrt(1 / x1 + 1 / x0)) - 1)
+                WHEN method = 'proportie' THEN
+                    (v1 - v0) - 1.96 * 100 * sqrt((x1 / n1) * (1 - x1 / n1) / n1
+                                                 + (x0 / n0) * (1 - x0 / n0) / n0)
+           END AS change_low,
+           CASE WHEN method = 'rate_ratio' AND NOT zero_count THEN
+                    v0 * (exp(ln(v1 / v0) + 1.96 * sqrt(1 / x1 + 1 / x0)) - 1)
+                WHEN method = 'proportie' THEN
+                    (v1 - v0) + 1.96 * 100 * sqrt((x1 / n1) * (1 - x1 / n1) / n1
+                                                 + (x0 / n0) * (1 - x0 / n0) / n0)
+           END AS change_high,
+           CASE direction WHEN 'hoger is beter' THEN 1 WHEN 'lager is beter' THEN -1 END AS good
+    FROM chosen
+)
+SELECT x.indicator_id, i.theme, i.name, i.unit, x.direction,
+       x.area_code, a.area_name, a.area_level,
+       x.baseline_year, x.v0 AS baseline_value,
+       x.latest_year, x.latest_label, x.v1 AS latest_value,
+       x.v1 - x.v0 AS change,
+       CASE WHEN x.v0 <> 0 THEN 100 * (x.v1 - x.v0) / x.v0 END AS change_pct,
+       x.change_low, x.change_high,
+       x.method,
+       CASE WHEN x.v0 IS NULL OR x.v1 IS NULL OR x.has_break OR x.zero_count
+                THEN 'te weinig gegevens'
+            WHEN x.good IS NULL THEN 'geen oordeel (neutraal)'
+            -- Without an interval (geen_interval) the change itself is judged.
+            WHEN x.good * coalesce(x.change_low, x.v1 - x.v0) > 0
+             AND x.good * coalesce(x.change_high, x.v1 - x.v0) > 0 THEN 'beter'
+            WHEN x.good * coalesce(x.change_low, x.v1 - x.v0) < 0
+             AND x.good * coalesce(x.change_high, x.v1 - x.v0) < 0 THEN 'slechter'
+            ELSE 'geen duidelijke verandering'
+       END AS verdict,
+       CASE WHEN x.v0 IS NULL AND NOT x.baseline_has_row THEN 'geen cijfer in het basisjaar'
+            WHEN x.v0 IS NULL THEN 'basisjaar onderdrukt of onvolledig'
+            WHEN x.latest_year IS NULL THEN 'geen cijfer na het basisjaar'
+            WHEN x.has_break THEN 'reeksbreuk tussen basisjaar en laatste jaar'
+            WHEN x.zero_count THEN 'teller 0 in het basisjaar of het laatste jaar: geen interval'
+            WHEN x.method = 'geen_interval' THEN 'geen aantallen: alleen de verandering beoordeeld'
+       END AS note,
+       x.g1 - x.g0 AS gemeente_change,
+       (x.v1 - x.v0) - (x.g1 - x.g0) AS change_vs_gemeente,
+       CASE WHEN x.v0 <> 0 AND x.g0 <> 0
+            THEN 100 * (x.v1 - x.v0) / x.v0 - 100 * (x.g1 - x.g0) / x.g0 END
+           AS change_pct_vs_gemeente
+FROM bounds x
+JOIN dim_indicator i USING (indicator_id)
+JOIN dim_area a USING (area_code);
+COMMENT ON VIEW indicator_assessment IS 'Het antwoord op de vraag "gaat het beter dan in het basisjaar?": een rij per indicator x gebied met de waarde in het basisjaar, de waarde in het laatste jaar met cijfers voor dat gebied (niet onderdrukt, niet onvolledig), de verandering met een 95%-interval (change_low, change_high; methode in method, zie dim_indicator.assessment_method) en een oordeel (verdict): beter, slechter, geen duidelijke verandering (interval omvat 0), te weinig gegevens (geen basisjaar of geen recent cijfer) of geen oordeel (neutraal) bij indicatoren zonder goede richting. gemeente_change = de verandering van de gemeente over dezelfde jaren; change_vs_gemeente = verandering van het gebied min die van de gemeente; change_pct_vs_gemeente = hetzelfde in procenten van de eigen basiswaarde (voor aantallen, waar een verschil in absolute aantallen weinig zegt).';
+COMMENT ON COLUMN indicator_assessment.change_low IS 'Ondergrens van het 95%-interval van de verandering (in de eenheid van de indicator). rate_ratio: basiswaarde x (exp(ln(RR) - 1,96 x wortel(1/x1 + 1/x0)) - 1); proportie: verschil - 1,96 x 100 x wortel(p1(1-p1)/n1 + p0(1-p0)/n0) in procentpunt; leeg bij geen_interval.';
+COMMENT ON COLUMN indicator_assessment.change_high IS 'Bovengrens van het 95%-interval van de verandering (zie change_low).';
+COMMENT ON COLUMN indicator_assessment.method IS 'De gebruikte methode voor deze rij: rate_ratio, proportie of geen_interval (geen aantallen beschikbaar: alleen de verandering telt).';
+COMMENT ON COLUMN indicator_assessment.verdict IS 'beter | slechter | geen duidelijke verandering | te weinig gegevens | geen oordeel (neutraal)';
+-- END assessment
