@@ -355,6 +355,7 @@ _PARQUET_TYPES = {
     "is_estimate": pa.bool_(),
     "partial": pa.bool_(),
     "synthetic": pa.bool_(),
+    "series_break": pa.bool_(),
 }
 
 
