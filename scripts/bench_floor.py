@@ -10,7 +10,9 @@ The indicator SUBSET every scale shares (indicators.md for the full definitions)
 * `context.inwoners`: AantalInwoners per area and year (CBS areas of the gemeente + NL00);
 * `veiligheid.misdrijven_per_1000`: police code 0.0.0 summed over the months of a year, per
   1 000 AantalInwoners of the same year;
-* `werk.bijstand_personen`, `werk.bijstand_per_1000` (where uitkeringen are delivered):
+* `werk.bijstand_personen`, `werk.bijstand_per_1000` (where uitkeringen are delivered with
+  one crosswalk and addresses only, as at large_city; the demo mixes crosswalk years and
+  coordinates, whose rules are the build's, not a floor's):
   distinct persons with a PW benefit running on 31 December in the December file, placed by
   postcode + huisnummer in the PC6 crosswalk, per buurt, wijk and gemeente; per 1 000
   inhabitants aged 15-64 (k_15Tot25Jaar + k_25Tot45Jaar + k_45Tot65Jaar).
@@ -100,7 +102,7 @@ def floor_duckdb(landing: Path, gemeente: str):
         )
     files = december_files(landing)
     cw = sorted(glob.glob(str(landing / "pc6_buurt" / "*.csv")))
-    if files and cw:
+    if files and len(cw) == 1:
         con.execute(
             f"""INSERT INTO facts
             WITH uit AS (SELECT * FROM read_csv({files}, filename = true, union_by_name = true,
@@ -184,7 +186,7 @@ def floor_pandas(landing: Path, gemeente: str):
                    .assign(indicator_id="veiligheid.misdrijven_per_1000"))  # fmt: skip
     files = december_files(landing)
     cw_files = sorted(glob.glob(str(landing / "pc6_buurt" / "*.csv")))
-    if files and cw_files:
+    if files and len(cw_files) == 1:
         cw = pd.read_csv(cw_files[0], sep=";", dtype=str)
         buurt_col = next(c for c in cw.columns if c.startswith("Buurt"))
         cw = pd.DataFrame({
