@@ -38,8 +38,10 @@ dagster: env
 	home=$$($(RUN) wijkmonitor dagster-home --config $(CONFIG)) && \
 	DAGSTER_HOME=$$home WIJKMONITOR_CONFIG=$(abspath $(CONFIG)) $(RUN) dagster dev -m pipelines.definitions
 
+# The whole build at three scales against the DuckDB floor -> BENCHMARKS.md/.json (long;
+# `make bench QUICK=1`: scaled down, under two minutes). Not part of `make test`.
 bench: env
-	$(RUN) python scripts/bench.py
+	$(RUN) python scripts/bench_e2e.py $(if $(QUICK),--quick)
 
 demo: env
 	$(RUN) python scripts/generate_demo.py
