@@ -494,7 +494,6 @@ _PARQUET_TYPES = {
     "partial": pa.bool_(),
     "series_break": pa.bool_(),
     "synthetic": pa.bool_(),
-    "series_break": pa.bool_(),
 }
 
 
