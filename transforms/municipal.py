@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from checks.deliveries import DECLARATIONS
 from transforms.catalogue import load_catalogue
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -69,6 +70,16 @@ class MunicipalIndicator:
     den_stems: tuple[str, ...] = ()  # den_kind 'cbs'
     scale: float = 1.0
 
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The delivery sources its numerator and denominator come from."""
+        out = [MEASURES[self.measure][0]]
+        if self.den_kind == "measure" and self.den_measure:
+            out.append(MEASURES[self.den_measure][0])
+        elif self.den_kind == "leerplichtigen":
+            out.append("leerplichtigen")
+        return tuple(dict.fromkeys(out))
+
 
 def _from_catalogue(entry) -> MunicipalIndicator:
     if entry.measure not in MEASURES:
@@ -100,35 +111,8 @@ def indicators_from_catalogue(catalogue) -> tuple[MunicipalIndicator, ...]:
 
 INDICATORS: tuple[MunicipalIndicator, ...] = indicators_from_catalogue(load_catalogue())
 
-# The columns each input needs, with the dtype used when the input is absent.
-_PLACED = {"buurt_code": "string", "wijk_code": "string"}
-_ROW = {"period": "string", "file": "string", "line": "int64"}
+# The columns of the inputs that are not delivery sources, with the dtype used when absent.
 INPUT_COLUMNS: dict[str, dict[str, str]] = {
-    "uitkeringen": {
-        **_ROW,
-        "client_id": "string",
-        "regeling": "string",
-        "ingangsdatum": "datetime64[us]",
-        "einddatum": "datetime64[us]",
-        "reden_einde": "string",
-        **_PLACED,
-    },
-    "verzuim": {
-        **_ROW,
-        "schooljaar_start": "Int64",
-        "melding_id": "string",
-        "leerling_id": "string",
-        "soort_verzuim": "string",
-        **_PLACED,
-    },
-    "incidenten": {
-        **_ROW,
-        "incident_id": "string",
-        "datum": "datetime64[us]",
-        "categorie": "string",
-        **_PLACED,
-    },
-    "leerplichtigen": {"schooljaar_start": "Int64", "gebied_code": "string", "aantal": "Int64"},
     "cbs_denominators": {
         "period_year": "int64",
         "area_code": "string",
@@ -139,6 +123,26 @@ INPUT_COLUMNS: dict[str, dict[str, str]] = {
     "buurten": {"geo_year": "int64", "buurt_code": "string", "wijk_code": "string"},
     "own_members": {"area_code": "string", "member_code": "string"},
 }
+# Column type of a declaration -> the dtype of a delivery source's registered frame.
+_DTYPES = {
+    "integer": "Int64",
+    "number": "Float64",
+    "date": "datetime64[us]",
+    "datetime": "datetime64[us]",
+}
+_PLACED = {"buurt_code": "string", "wijk_code": "string"}
+
+
+def source_columns(source: str) -> dict[str, str]:
+    """The columns (and dtypes) a delivery source's rows have when the SQL reads them: the
+    declaration's accepted columns, and for placed rows the buurt and wijk."""
+    d = DECLARATIONS[source]
+    out = {"file": "string", "line": "Int64", "period": "string"}
+    out.update({x.name: _DTYPES.get(x.type, "string") for x in d.derived})
+    out.update({c.accepted: _DTYPES.get(c.type, "string") for c in d.columns})
+    if d.placement:
+        out.update(_PLACED)
+    return out
 
 
 def sql_file(name: str) -> str:
@@ -151,12 +155,9 @@ def municipal_indicator_facts(
     buurten: pd.DataFrame,
     own_members: pd.DataFrame,
     deliveries: pd.DataFrame,
-    uitkeringen: pd.DataFrame | None = None,
-    verzuim: pd.DataFrame | None = None,
-    leerplichtigen: pd.DataFrame | None = None,
-    incidenten: pd.DataFrame | None = None,
     cbs_denominators: pd.DataFrame | None = None,
     indicators: Sequence[MunicipalIndicator] | None = None,
+    **sources: pd.DataFrame | None,
 ) -> pa.Table:
     """One row per municipal indicator x area x period (columns: FACT_COLUMNS).
 
@@ -168,15 +169,15 @@ def municipal_indicator_facts(
     - deliveries: source, period: the CURRENT delivery files (one per source and period),
       including any whose rows were all quarantined: a delivered period with nothing counted
       gives zeros, a period without a delivery gives no rows.
-    - uitkeringen, verzuim, incidenten: placed rows (`geocode.Placement.placed`) of the
-      current files; leerplichtigen: accepted rows; cbs_denominators: period_year, area_code,
-      stem, value as published (NULL = secret).
+    - sources: per delivery source (by its name), the rows of the current files: placed rows
+      (`geocode.Placement.placed`) for a source with a placement, else accepted rows; a
+      source not given is registered empty (its declared columns).
+    - cbs_denominators: period_year, area_code, stem, value as published (NULL = secret).
     """
+    unknown = sorted(set(sources) - set(DECLARATIONS))
+    if unknown:
+        raise ValueError(f"unknown delivery sources {unknown}; known: {list(DECLARATIONS)}")
     frames = {
-        "uitkeringen": uitkeringen,
-        "verzuim": verzuim,
-        "incidenten": incidenten,
-        "leerplichtigen": leerplichtigen,
         "cbs_denominators": cbs_denominators,
         "deliveries": deliveries,
         "buurten": buurten,
@@ -186,6 +187,8 @@ def municipal_indicator_facts(
     try:
         for name, frame in frames.items():
             con.register(name, _input(name, frame))
+        for source in DECLARATIONS:
+            con.register(source, _source_input(source, sources.get(source)))
         con.register("measures", _measure_frame())
         chosen = INDICATORS if indicators is None else tuple(indicators)
         con.register("indicators", _indicator_frame(chosen))
@@ -207,6 +210,22 @@ def _input(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{name}: missing columns {missing}")
     return pd.DataFrame(frame[list(columns)])
+
+
+def _source_input(source: str, frame: pd.DataFrame | None) -> pd.DataFrame:
+    """The declared columns of `source`: those `frame` has as they are, the others NA."""
+    columns = source_columns(source)
+    n = 0 if frame is None else len(frame)
+    index = None if frame is None else frame.index
+    return pd.DataFrame(
+        {
+            c: frame[c]
+            if frame is not None and c in frame.columns
+            else pd.Series([None] * n, index=index, dtype=t)
+            for c, t in columns.items()
+        },
+        index=index,
+    )
 
 
 def _params(sql: str, values: Mapping[str, object]) -> dict[str, object]:

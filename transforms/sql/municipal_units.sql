@@ -12,19 +12,19 @@
 -- the lowest line: so wijk, gemeente and own areas are sums of distinct units over buurten.
 WITH uit AS (
     SELECT *,
-           CAST(substr(period, 1, 4) AS INTEGER) AS y,
-           CAST(substr(period, 6, 2) AS INTEGER) AS m
+           CAST(substr(period, 1, 4) AS INTEGER) AS py,
+           CAST(substr(period, 6, 2) AS INTEGER) AS pm
     FROM uitkeringen
     WHERE regeling = $bijstand_regeling
 ),
 running AS (  -- benefits running on 31 December, from the December delivery of that year
-    SELECT y AS period_year, client_id AS unit_id, period, file, line, buurt_code, wijk_code,
+    SELECT py AS period_year, client_id AS unit_id, period, file, line, buurt_code, wijk_code,
            -- a person with several running benefits counts from the earliest start
-           min(ingangsdatum) OVER (PARTITION BY y, client_id) AS first_start
+           min(ingangsdatum) OVER (PARTITION BY py, client_id) AS first_start
     FROM uit
-    WHERE m = 12
-      AND ingangsdatum <= make_date(y, 12, 31)
-      AND (einddatum IS NULL OR einddatum >= make_date(y, 12, 31))
+    WHERE pm = 12
+      AND ingangsdatum <= make_date(py, 12, 31)
+      AND (einddatum IS NULL OR einddatum >= make_date(py, 12, 31))
 ),
 candidates AS (
     SELECT 'bijstand_personen' AS measure, period_year, unit_id, period, file, line,
@@ -35,13 +35,13 @@ candidates AS (
     FROM running
     WHERE first_start <= make_date(period_year - $langdurig_jaren, 12, 31)
     UNION ALL
-    SELECT 'bijstand_instroom', y, client_id, period, file, line, buurt_code, wijk_code
+    SELECT 'bijstand_instroom', py, client_id, period, file, line, buurt_code, wijk_code
     FROM uit
-    WHERE year(ingangsdatum) = y
+    WHERE year(ingangsdatum) = py
     UNION ALL
-    SELECT 'bijstand_uitstroom_werk', y, client_id, period, file, line, buurt_code, wijk_code
+    SELECT 'bijstand_uitstroom_werk', py, client_id, period, file, line, buurt_code, wijk_code
     FROM uit
-    WHERE year(einddatum) = y AND reden_einde = $reden_werk
+    WHERE year(einddatum) = py AND reden_einde = $reden_werk
     UNION ALL
     SELECT 'verzuim_meldingen', schooljaar_start, melding_id, period, file, line,
            buurt_code, wijk_code

@@ -200,50 +200,8 @@ CREATE TABLE quarantine_politie (
 );
 COMMENT ON TABLE quarantine_politie IS 'Rijen uit de politietabel (geregistreerde misdrijven per wijk en buurt per maand) die niet door het contract kwamen, met bestand, rijnummer en reden.';
 
-CREATE TABLE quarantine_uitkeringen (
-    run_id VARCHAR NOT NULL,
-    file VARCHAR NOT NULL,
-    line INTEGER,
-    column_name VARCHAR,
-    reason VARCHAR NOT NULL
-);
-COMMENT ON TABLE quarantine_uitkeringen IS 'Rijen uit de uitkeringenbestanden van de gemeente die niet door het contract kwamen of niet in een buurt te plaatsen waren: bestand, regelnummer, kolom en reden. Geen persoonsgegevens: zoek de regel op in het bestand.';
-
-CREATE TABLE quarantine_verzuim (
-    run_id VARCHAR NOT NULL,
-    file VARCHAR NOT NULL,
-    line INTEGER,
-    column_name VARCHAR,
-    reason VARCHAR NOT NULL
-);
-COMMENT ON TABLE quarantine_verzuim IS 'Rijen uit de verzuimbestanden (leerplichtadministratie) die niet door het contract kwamen of niet in een buurt te plaatsen waren: bestand, regelnummer, kolom en reden.';
-
-CREATE TABLE quarantine_leerplichtigen (
-    run_id VARCHAR NOT NULL,
-    file VARCHAR NOT NULL,
-    line INTEGER,
-    column_name VARCHAR,
-    reason VARCHAR NOT NULL
-);
-COMMENT ON TABLE quarantine_leerplichtigen IS 'Rijen uit de bestanden met leerplichtigen per gebied die niet door het contract kwamen: bestand, regelnummer, kolom en reden.';
-
-CREATE TABLE quarantine_incidenten (
-    run_id VARCHAR NOT NULL,
-    file VARCHAR NOT NULL,
-    line INTEGER,
-    column_name VARCHAR,
-    reason VARCHAR NOT NULL
-);
-COMMENT ON TABLE quarantine_incidenten IS 'Incidenten die niet door het contract kwamen of buiten de gemeente liggen: bestand, regelnummer, kolom en reden.';
-
-CREATE TABLE quarantine_pc6_buurt (
-    run_id VARCHAR NOT NULL,
-    file VARCHAR NOT NULL,
-    line INTEGER,
-    column_name VARCHAR,
-    reason VARCHAR NOT NULL
-);
-COMMENT ON TABLE quarantine_pc6_buurt IS 'Rijen uit de CBS-tabel postcode-huisnummer naar buurt die niet door het contract kwamen: bestand, regelnummer, kolom en reden.';
+-- quarantine_<source> of every municipal delivery source is made from its declaration
+-- (checks/deliveries/ddl.py quarantine_ddl) and run after this file.
 
 CREATE TABLE cbs.kerncijfers (
     period_year INTEGER NOT NULL,
