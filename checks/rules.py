@@ -282,7 +282,9 @@ def _period_reference(s: pd.Series, when: pd.Timestamp):
 
 def _after_period_end(r: Rule, x: RowContext):
     s = x.typed[r.column]
-    return _b(s > _period_reference(s, x.period.last_day))
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return _b(s > x.period.last_day.year)
+    return _b(s >= x.period.end)  # a date-time on the last day is within the period
 
 
 def _before_period_start(r: Rule, x: RowContext):
@@ -296,7 +298,10 @@ def _within_period(r: Rule, x: RowContext):
 
 
 def _not_before(r: Rule, x: RowContext):
-    return _b(x.typed[r.params["later"]] < x.typed[r.params["earlier"]])
+    later, earlier = x.typed[r.params["later"]], x.typed[r.params["earlier"]]
+    if r.params.get("by_day"):  # a date against a date-time of the same day is not before it
+        later, earlier = later.dt.normalize(), earlier.dt.normalize()
+    return _b(later < earlier)
 
 
 def _age_between(r: Rule, x: RowContext):
@@ -474,7 +479,7 @@ def _rule_expectations(d: Declaration, rule: Rule) -> list[dict]:
         return [_e("expect_column_values_to_be_between", column=col, **bounds)]
     if rule.kind == "positive":
         return [_e("expect_column_values_to_be_between", column=col, min_value=1)]
-    if rule.kind in ("not_before", "not_after"):
+    if rule.kind in ("not_before", "not_after") and not p.get("by_day"):
         a, b = (p["later"], p["earlier"]) if rule.kind == "not_before" else (p["than"], col)
         return [
             _e(

@@ -29,7 +29,7 @@ from sources.delivery import DeliveryFile, find_deliveries, read_delivery
 from sources.retention import apply_retention
 from transforms.geocode import buurt_polygons, crosswalk_frame, place
 from transforms.indicators import combine_years
-from transforms.municipal import INDICATORS, municipal_indicator_facts
+from transforms.municipal import delivered_facts, municipal_indicator_facts, sources_of
 
 
 def delivery_assets(source: str):
@@ -342,13 +342,22 @@ def municipal_indicator_facts_table(
     for i in inputs:
         if i["status"] == "accepted":
             files_by.setdefault((i["source"], i["period_year"]), []).append(i["input_id"])
-    sources_of = {ind.id: ind.sources for ind in INDICATORS}
-    df = facts.to_pandas()
+    delivered_values = delivered_facts(
+        gemeente=config.gemeente,
+        own_members=area_model.own_members,
+        deliveries=deliveries,
+        **rows,
+    )
+    from_sources = sources_of()
+    df = pd.concat(
+        [f for f in (facts.to_pandas(), delivered_values.facts) if len(f)] or [facts.to_pandas()],
+        ignore_index=True,
+    )
     # Only the configured years, as for the CBS and police figures (a delivery of a later
     # year waits until the config asks for that year and CBS has its denominators).
     df = df[df["period_year"].isin(config.years)].reset_index(drop=True)
     df["input_versions"] = [
-        sorted(f for source in sources_of[i] for f in files_by.get((source, int(y)), []))
+        sorted(f for source in from_sources[i] for f in files_by.get((source, int(y)), []))
         for i, y in zip(df["indicator_id"], df["period_year"], strict=True)
     ]
     q_total = sum(len(q) for q in quarantine.values())
@@ -356,6 +365,10 @@ def municipal_indicator_facts_table(
     return Output(
         {
             "facts": df,
+            # The supplier's interval of a delivered value (a survey's 95% interval).
+            "intervals": delivered_values.intervals[
+                delivered_values.intervals["period_year"].isin(config.years)
+            ].reset_index(drop=True),
             # For the published warehouse: without the delivered values.
             "quarantine": public_quarantines(quarantine),
             # With them: only for the restricted store.

@@ -25,7 +25,9 @@ import pandas as pd
 import pyarrow as pa
 
 from checks.deliveries import DECLARATIONS
+from checks.deliveries.spec import LATEST_DELIVERY_PER_KEY
 from transforms.catalogue import load_catalogue
+from transforms.facts import FACT_COLUMNS
 
 SQL_DIR = Path(__file__).with_name("sql")
 
@@ -45,6 +47,11 @@ CODES: dict[str, object] = {
         "OVERLAST_OVERIG",
     ],
     "jeugdoverlast": ["JEUGDOVERLAST"],
+    "afval": ["AFVAL_NAAST_CONTAINER", "ZWERFAFVAL", "GROFVUIL"],
+    "ongedierte": ["ONGEDIERTE_RATTEN", "ONGEDIERTE_OVERIG"],
+    "geannuleerd": "GEANNULEERD",  # a cancelled report is not counted
+    "afgehandeld": "AFGEHANDELD",
+    "afhandeltermijn_dagen": 14,
 }
 
 # measure -> (source, period rule); see sql/municipal_periods.sql for the rules.
@@ -58,6 +65,11 @@ MEASURES: dict[str, tuple[str, str]] = {
     "vsv": ("verzuim", "schoolyear"),
     "overlast_incidenten": ("incidenten", "months"),
     "jeugdoverlast": ("incidenten", "months"),
+    "meldingen_afval": ("meldingen", "months"),
+    "meldingen_ongedierte": ("meldingen", "months"),
+    "meldingen_geteld": ("meldingen", "months"),
+    "meldingen_binnen_termijn": ("meldingen", "months"),
+    "doorlooptijd": ("meldingen", "months"),  # the days to resolution of each resolved report
 }
 
 
@@ -69,6 +81,7 @@ class MunicipalIndicator:
     den_measure: str | None = None  # den_kind 'measure'
     den_stems: tuple[str, ...] = ()  # den_kind 'cbs'
     scale: float = 1.0
+    statistic: str = "count"  # count | median (of the units' values)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -88,7 +101,12 @@ def _from_catalogue(entry) -> MunicipalIndicator:
         )
     if entry.denominator_vars:
         return MunicipalIndicator(
-            entry.id, entry.measure, "cbs", den_stems=entry.denominator_vars, scale=entry.scale
+            entry.id,
+            entry.measure,
+            "cbs",
+            den_stems=entry.denominator_vars,
+            scale=entry.scale,
+            statistic=entry.statistic,
         )
     if entry.denominator_measure == "leerplichtigen":
         return MunicipalIndicator(entry.id, entry.measure, "leerplichtigen", scale=entry.scale)
@@ -100,7 +118,7 @@ def _from_catalogue(entry) -> MunicipalIndicator:
         return MunicipalIndicator(
             entry.id, entry.measure, "measure", entry.denominator_measure, scale=entry.scale
         )
-    return MunicipalIndicator(entry.id, entry.measure, scale=entry.scale)
+    return MunicipalIndicator(entry.id, entry.measure, scale=entry.scale, statistic=entry.statistic)
 
 
 # From the catalogue (`formula = "municipal"`): a new indicator over an existing measure (say,
@@ -215,6 +233,9 @@ def _input(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
 def _source_input(source: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     """The declared columns of `source`: those `frame` has as they are, the others NA."""
     columns = source_columns(source)
+    d = DECLARATIONS[source]
+    if frame is not None and d.replacement == LATEST_DELIVERY_PER_KEY and len(frame):
+        frame = latest_per_key(frame, list(d.replacement_key))
     n = 0 if frame is None else len(frame)
     index = None if frame is None else frame.index
     return pd.DataFrame(
@@ -226,6 +247,15 @@ def _source_input(source: str, frame: pd.DataFrame | None) -> pd.DataFrame:
         },
         index=index,
     )
+
+
+def latest_per_key(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One row per key: the one of the latest delivery period (then the latest file name, then
+    the first line), for sources whose later deliveries repeat a record with its new state."""
+    ordered = frame.sort_values(
+        ["period", "file", "line"], ascending=[False, False, True], kind="stable"
+    )
+    return ordered.drop_duplicates(subset=keys, keep="first").sort_index()
 
 
 def _params(sql: str, values: Mapping[str, object]) -> dict[str, object]:
@@ -241,8 +271,11 @@ def _measure_frame() -> pd.DataFrame:
 
 def _indicator_frame(indicators: Sequence[MunicipalIndicator]) -> pd.DataFrame:
     return pd.DataFrame(
-        [(i.id, i.measure, i.den_kind, i.den_measure, float(i.scale)) for i in indicators],
-        columns=["indicator_id", "measure", "den_kind", "den_measure", "scale"],
+        [
+            (i.id, i.measure, i.den_kind, i.den_measure, float(i.scale), i.statistic)
+            for i in indicators
+        ],
+        columns=["indicator_id", "measure", "den_kind", "den_measure", "scale", "statistic"],
     ).astype({"den_measure": "string"})
 
 
@@ -250,3 +283,74 @@ def _stem_frame(indicators: Sequence[MunicipalIndicator]) -> pd.DataFrame:
     return pd.DataFrame(
         [(i.id, s) for i in indicators for s in i.den_stems], columns=["indicator_id", "stem"]
     )
+
+
+# --------------------------------------------------------------------------- delivered values
+
+INTERVAL_COLUMNS = ["indicator_id", "area_code", "period_year", "ci_low", "ci_high"]
+
+
+@dataclass(frozen=True)
+class DeliveredFacts:
+    """Facts of the `delivered` indicators (values as a source delivered them, e.g. a survey)
+    and the interval the supplier gave with a value, where it did."""
+
+    facts: pd.DataFrame  # FACT_COLUMNS
+    intervals: pd.DataFrame  # INTERVAL_COLUMNS
+
+
+def delivered_facts(
+    *,
+    gemeente: str,
+    own_members: pd.DataFrame,
+    deliveries: pd.DataFrame,
+    catalogue=None,
+    **sources: pd.DataFrame | None,
+) -> DeliveredFacts:
+    """Run the facts SQL of every declared source that has one (`facts_sql`) over its rows.
+
+    Each SQL reads its source's rows (registered under the source's name), `deliveries`
+    (source, period), `own_members` and `indicators` (indicator_id, measure: the catalogue's
+    `delivered` indicators of that source), with `$gemeente` and the declaration's
+    `facts_params` bound; it returns FACT_COLUMNS plus ci_low, ci_high."""
+    chosen = load_catalogue() if catalogue is None else catalogue
+    facts, intervals = [], []
+    for source, d in DECLARATIONS.items():
+        if d.facts_sql is None:
+            continue
+        wanted = pd.DataFrame(
+            [
+                (i.id, i.measure)
+                for i in chosen
+                if i.formula == "delivered" and i.delivery_source == source
+            ],
+            columns=["indicator_id", "measure"],
+        )
+        con = duckdb.connect()
+        try:
+            con.register(source, _source_input(source, sources.get(source)))
+            con.register("deliveries", _input("deliveries", deliveries))
+            con.register("own_members", _input("own_members", own_members))
+            con.register("indicators", wanted)
+            sql = sql_file(d.facts_sql)
+            params = _params(sql, {"gemeente": gemeente, **d.facts_params})
+            out = con.sql(sql, params=params).df()
+        finally:
+            con.close()
+        facts.append(out[FACT_COLUMNS])
+        given = out[out["ci_low"].notna() | out["ci_high"].notna()]
+        intervals.append(given[INTERVAL_COLUMNS])
+    return DeliveredFacts(
+        facts=pd.concat(facts, ignore_index=True) if facts else pd.DataFrame(columns=FACT_COLUMNS),
+        intervals=pd.concat(intervals, ignore_index=True)
+        if intervals
+        else pd.DataFrame(columns=INTERVAL_COLUMNS),
+    )
+
+
+def sources_of(catalogue=None) -> dict[str, tuple[str, ...]]:
+    """indicator_id -> the delivery sources its figures come from (municipal and delivered)."""
+    chosen = load_catalogue() if catalogue is None else catalogue
+    out = {i.id: i.sources for i in indicators_from_catalogue(chosen)}
+    out.update({i.id: (i.delivery_source,) for i in chosen if i.formula == "delivered"})
+    return out

@@ -167,10 +167,12 @@ class Declaration:
     crosswalk: bool = False  # the rows are the postcode+huisnummer -> buurt crosswalk
     own_gemeente_column: str | None = None  # restricted store: only rows of our gemeente
     facts_sql: str | None = None  # transforms/sql/<file>: facts straight from the rows
+    facts_params: Mapping = field(default_factory=dict)  # bound in facts_sql ($name)
     notes: str = ""  # English, for the docs' contract table
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "header_aliases", _frozen(self.header_aliases))
+        object.__setattr__(self, "facts_params", _frozen(self.facts_params))
         if self.period not in PERIODS:
             raise ValueError(f"{self.source}: unknown period rule {self.period!r}")
         names = [c.name for c in self.columns]

@@ -5,8 +5,13 @@
 --   verzuim(period, file, line, schooljaar_start, melding_id, leerling_id, soort_verzuim,
 --           buurt_code, wijk_code)
 --   incidenten(period, file, line, incident_id, datum, categorie, buurt_code, wijk_code)
+--   meldingen(period, file, line, melding_id, datum_melding, categorie, status,
+--             datum_afgehandeld, buurt_code, wijk_code)   one row per melding_id already (the
+--             latest delivery holding it: transforms/municipal.py latest_per_key)
 -- Parameters: $bijstand_regeling, $langdurig_jaren, $reden_werk, $geen_melding (list),
---   $absoluut, $vsv, $overlast (list), $jeugdoverlast (list).
+--   $absoluut, $vsv, $overlast (list), $jeugdoverlast (list), $afval (list), $ongedierte
+--   (list), $geannuleerd, $afgehandeld, $afhandeltermijn_dagen.
+-- unit_value: what a `median` indicator takes the median of (doorlooptijd: days), else NULL.
 -- A unit seen in several rows of a period (a person with two benefits, in two monthly
 -- deliveries, or after a move) is placed by the row of its latest delivery period, ties by
 -- the lowest line: so wijk, gemeente and own areas are sums of distinct units over buurten.
@@ -65,10 +70,41 @@ candidates AS (
     SELECT 'jeugdoverlast', year(datum), incident_id, period, file, line, buurt_code, wijk_code
     FROM incidenten
     WHERE list_contains($jeugdoverlast, categorie)
+),
+person_units AS (
+    SELECT measure, CAST(period_year AS INTEGER) AS period_year, unit_id, buurt_code, wijk_code,
+           CAST(NULL AS DOUBLE) AS unit_value
+    FROM candidates
+    QUALIFY row_number() OVER (
+        PARTITION BY measure, period_year, unit_id
+        ORDER BY period DESC, line, file
+    ) = 1
+),
+reports AS (  -- reports about the public space, cancelled ones not counted
+    SELECT melding_id AS unit_id, CAST(year(datum_melding) AS INTEGER) AS period_year,
+           categorie, status, buurt_code, wijk_code,
+           date_diff('day', CAST(datum_melding AS DATE), CAST(datum_afgehandeld AS DATE))
+               AS days
+    FROM meldingen
+    WHERE status <> $geannuleerd
+),
+report_units AS (
+    SELECT 'meldingen_afval' AS measure, period_year, unit_id, buurt_code, wijk_code,
+           CAST(NULL AS DOUBLE) AS unit_value
+    FROM reports WHERE list_contains($afval, categorie)
+    UNION ALL
+    SELECT 'meldingen_ongedierte', period_year, unit_id, buurt_code, wijk_code, NULL
+    FROM reports WHERE list_contains($ongedierte, categorie)
+    UNION ALL
+    SELECT 'meldingen_geteld', period_year, unit_id, buurt_code, wijk_code, NULL
+    FROM reports
+    UNION ALL
+    SELECT 'meldingen_binnen_termijn', period_year, unit_id, buurt_code, wijk_code, NULL
+    FROM reports WHERE status = $afgehandeld AND days <= $afhandeltermijn_dagen
+    UNION ALL
+    SELECT 'doorlooptijd', period_year, unit_id, buurt_code, wijk_code, days
+    FROM reports WHERE status = $afgehandeld
 )
-SELECT measure, CAST(period_year AS INTEGER) AS period_year, unit_id, buurt_code, wijk_code
-FROM candidates
-QUALIFY row_number() OVER (
-    PARTITION BY measure, period_year, unit_id
-    ORDER BY period DESC, line, file
-) = 1
+SELECT * FROM person_units
+UNION ALL
+SELECT * FROM report_units

@@ -51,11 +51,12 @@ CREATE TABLE dim_indicator (
     period_type VARCHAR NOT NULL,
     disclosure_rule VARCHAR NOT NULL,
     formula VARCHAR NOT NULL,
+    disclosure VARCHAR NOT NULL,
     cbs_variables VARCHAR,
     sort_order INTEGER NOT NULL,
     available BOOLEAN NOT NULL
 );
-COMMENT ON TABLE dim_indicator IS 'De indicatorencatalogus: naam, definitie, eenheid, teller en noemer, bron, richting (hoger/lager is beter), periodetype en onthullingsregel. available = er zijn cijfers voor in dit warehouse.';
+COMMENT ON TABLE dim_indicator IS 'De indicatorencatalogus: naam, definitie, eenheid, teller en noemer, bron, richting (hoger/lager is beter), periodetype en onthullingsregel (disclosure: welke onthullingscontrole geldt: kleine aantallen, geen of enquete). available = er zijn cijfers voor in dit warehouse.';
 
 CREATE TABLE dim_target (
     indicator_id VARCHAR NOT NULL,
@@ -315,3 +316,14 @@ LEFT JOIN fact_indicator f
        ON f.indicator_id = t.indicator_id AND f.area_code = t.area_code
       AND f.period_year = l.latest_year;
 COMMENT ON VIEW indicator_targets IS 'Doelen en voortgang: waarde in het basisjaar, doelwaarde, laatste waarde, de waarde op de rechte lijn van basisjaar naar doeljaar (path_value) en of het gebied op koers ligt (on_track).';
+
+-- === delivered values with the supplier's interval (checks/deliveries: facts_sql) ===========
+CREATE TABLE fact_interval (
+    indicator_id VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    period_year INTEGER NOT NULL,
+    ci_low DOUBLE,
+    ci_high DOUBLE,
+    PRIMARY KEY (indicator_id, area_code, period_year)
+);
+COMMENT ON TABLE fact_interval IS 'Het 95%-betrouwbaarheidsinterval (ondergrens, bovengrens) dat de leverancier bij een geleverde waarde gaf, bijv. het onderzoeksbureau bij een enqueteresultaat; alleen voor gepubliceerde cellen van fact_indicator.';
