@@ -7,6 +7,7 @@ DELIVERIES = (
     "leerplichtigen",
     "incidenten",
     "meldingen",
+    "enquete",
     "pc6_buurt",
 )
 

@@ -153,3 +153,142 @@ def test_reports_are_not_person_data_no_small_count_control():
     for indicator in EXPECTED_MELDINGEN:
         assert catalogue[indicator].disclosure == "geen"
     assert catalogue["werk.bijstand_personen"].disclosure == "kleine aantallen"
+
+
+# --------------------------------------------------------------------------- enquete
+
+ENQUETE_HEADER = ["jaar", "gebied_code", "vraag", "waarde", "n_respondenten", "ondergrens",
+                  "bovengrens"]  # fmt: skip
+SURVEYS = {
+    2019: [
+        [2019, W1, "RAPPORTCIJFER_WOONOMGEVING", "7,4", 210, "7,2", "7,6"],
+        [2019, W2, "RAPPORTCIJFER_WOONOMGEVING", "6.9", 180, None, None],
+        [2019, W1, "PCT_ONVEILIG_BUURT", "18", 205, None, None],
+        [2019, W2, "PCT_ONVEILIG_BUURT", "31", 44, None, None],  # fewer than 50
+    ],
+    2021: [
+        [2021, W1, "RAPPORTCIJFER_WOONOMGEVING", "7.5", 190, None, None],
+        [2021, W2, "RAPPORTCIJFER_WOONOMGEVING", "7.0", 160, None, None],
+        [2021, "OWN1", "SOCIALE_COHESIE", "6.1", 75, "5.8", "6.4"],  # an own area, as delivered
+        [2021, W2, "PCT_AFVAL_OP_STRAAT", "abc", 160, None, None],  # not a number
+        [2021, W2, "PCT_AFVAL_OP_STRAAT", "22", 160, "25", None],  # kept, with a warning
+    ],
+    2023: [
+        [2023, W1, "RAPPORTCIJFER_WOONOMGEVING", "7.7", 220, "7.5", "7.9"],
+        [2023, W2, "RAPPORTCIJFER_WOONOMGEVING", "7.1", 49, None, None],  # fewer than 50
+        [2023, GM, "RAPPORTCIJFER_WOONOMGEVING", "7.4", 420, None, None],
+        [2023, W1, "PCT_ONVEILIG_BUURT", "16", 215, None, None],
+        [2023, W1, "PCT_ONVEILIG_BUURT", "17", 215, None, None],  # the same area and question
+        [2023, W2, "VERKEERSDRUKTE", "3", 120, None, None],  # no such question
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def enquete(tmp_path_factory):
+    from transforms.municipal import delivered_facts
+
+    folder = tmp_path_factory.mktemp("enquete")
+    for year, records in SURVEYS.items():
+        write_csv(folder / f"enquete_{year}.csv", ENQUETE_HEADER, records)
+    found = find_deliveries(folder, "enquete")
+    splits = [split_delivery(read_delivery(p, "enquete"), GM) for p in found.current]
+    accepted = pd.concat([s.accepted for s in splits], ignore_index=True)
+    result = delivered_facts(
+        gemeente=GM,
+        own_members=OWN,
+        deliveries=pd.DataFrame({"source": "enquete", "period": [s.period for s in splits]}),
+        enquete=accepted,
+    )
+    facts = result.facts.set_index(["indicator_id", "area_code", "period_year"])
+    intervals = result.intervals.set_index(["indicator_id", "area_code", "period_year"])
+    return splits, facts, intervals
+
+
+def test_enquete_rows_read_are_accepted_plus_quarantined(enquete):
+    splits, _, _ = enquete
+    counts = {s.period: (s.rows_read, s.rows_accepted, s.rows_quarantined) for s in splits}
+    assert counts == {"2019": (4, 4, 0), "2021": (5, 4, 1), "2023": (6, 4, 2)}
+    reasons = {
+        (s.period, line): reason
+        for s in splits
+        for line, reason in s.quarantine[["line", "reason"]].itertuples(index=False, name=None)
+    }
+    assert reasons == {
+        ("2021", 5): "ongeldige waarde (geen getal)",
+        ("2023", 6): "dubbele combinatie gebied_code en vraag (ook op regel 5)",
+        ("2023", 7): "onbekende vraag (niet in de codelijst)",
+    }
+    # a lower bound above the value is kept, and said
+    assert any("ondergrens boven de waarde" in w for w in splits[1].warnings)
+
+
+RAPPORT = "leefomgeving.rapportcijfer_woonomgeving"
+ONVEILIG = "veiligheid.pct_onveilig_buurt"
+
+
+def test_survey_values_are_as_delivered_per_wijk_and_year(enquete):
+    _, facts, _ = enquete
+    expected = {
+        (RAPPORT, W1, 2019): 7.4, (RAPPORT, W2, 2019): 6.9,
+        (RAPPORT, W1, 2021): 7.5, (RAPPORT, W2, 2021): 7.0,
+        (RAPPORT, W1, 2023): 7.7, (RAPPORT, GM, 2023): 7.4,
+        (ONVEILIG, W1, 2019): 18.0, (ONVEILIG, W1, 2023): 16.0,
+        ("leefomgeving.sociale_cohesie", "OWN1", 2021): 6.1,
+        ("leefomgeving.pct_afval_op_straat", W2, 2021): 22.0,
+    }  # fmt: skip
+    for key, want in expected.items():
+        assert facts.loc[key, "value"] == pytest.approx(want, abs=1e-3), key
+        assert not facts.loc[key, "suppressed"], key
+
+
+def test_fewer_than_50_respondents_is_not_published(enquete):
+    _, facts, intervals = enquete
+    for key in ((RAPPORT, W2, 2023), (ONVEILIG, W2, 2019)):
+        row = facts.loc[key]
+        assert pd.isna(row["value"]) and row["suppressed"], key
+        assert row["suppression_reason"] == "te weinig respondenten"
+        assert key not in intervals.index
+
+
+def test_years_without_a_survey_are_niet_gemeten_never_zero(enquete):
+    _, facts, _ = enquete
+    for year in (2020, 2022):
+        for area in (W1, W2):
+            row = facts.loc[(RAPPORT, area, year)]
+            assert pd.isna(row["value"]) and row["suppressed"]
+            assert row["suppression_reason"] == "niet gemeten"
+    # not before the first survey nor after the last
+    years = {y for (i, a, y) in facts.index if i == RAPPORT}
+    assert years == {2019, 2020, 2021, 2022, 2023}
+
+
+def test_the_bureau_interval_is_kept_where_delivered(enquete):
+    _, _, intervals = enquete
+    assert intervals.loc[(RAPPORT, W1, 2019)].tolist() == pytest.approx([7.2, 7.6])
+    assert intervals.loc[(RAPPORT, W1, 2023)].tolist() == pytest.approx([7.5, 7.9])
+    assert intervals.loc[("leefomgeving.sociale_cohesie", "OWN1", 2021)].tolist() == (
+        pytest.approx([5.8, 6.4])
+    )
+    assert (RAPPORT, W2, 2019) not in intervals.index  # none delivered
+
+
+def test_a_survey_file_of_another_year_is_rejected_whole(tmp_path):
+    from sources.errors import UnreadableInput
+
+    path = write_csv(
+        tmp_path / "enquete_2023.csv",
+        ENQUETE_HEADER,
+        [[2023, W1, "RAPPORTCIJFER_WOONOMGEVING", "7", 100, None, None],
+         [2022, W2, "RAPPORTCIJFER_WOONOMGEVING", "7", 100, None, None]],
+    )  # fmt: skip
+    with pytest.raises(UnreadableInput, match=r"enquete_2023.csv.*jaar wijkt af.*line 3"):
+        split_delivery(read_delivery(path, "enquete"), GM)
+
+
+def test_survey_results_have_their_own_disclosure_rule():
+    catalogue = {i.id: i for i in load_catalogue()}
+    for indicator in (RAPPORT, ONVEILIG, "leefomgeving.sociale_cohesie",
+                      "leefomgeving.pct_afval_op_straat"):  # fmt: skip
+        assert catalogue[indicator].disclosure == "enquete"
+        assert catalogue[indicator].delivery_source == "enquete"
