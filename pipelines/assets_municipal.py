@@ -1,6 +1,6 @@
-"""Dagster assets for the municipality's own deliveries: one source asset per landing folder
-(`uitkeringen`, `verzuim`, `leerplichtigen`, `incidenten`, `pc6_buurt`), its contract split and
-a blocking GX check. One factory makes all five, so a new delivery source is one more name.
+"""Dagster assets for the municipality's own deliveries: one source asset per landing folder,
+its contract split and a blocking GX check, for every source declared in checks/deliveries/.
+One factory makes them all, so a new delivery source is one more declaration.
 
 An unreadable delivery fails the run with a message naming the file and the problem: the
 published warehouse stays as it was until the municipality delivers a usable file."""
@@ -19,34 +19,28 @@ from dagster import (
     asset_check,
 )
 
+from checks.deliveries import DECLARATIONS, declaration
 from checks.municipal import ACCEPTED_COLUMNS, municipal_suite, shrink_outcomes, split_delivery
 from checks.quarantine import QUARANTINE_COLUMNS, public_quarantines
 from pipelines.assetkit import catalog_metadata, check_result, markdown_table
 from pipelines.resources import WijkmonitorSettings
 from sources.config import DELIVERY_SOURCES
 from sources.delivery import DeliveryFile, find_deliveries, read_delivery
-from sources.retention import RETAINED_SOURCES, apply_retention
-from transforms.geocode import PLACEMENT_YEAR_COLUMN, buurt_polygons, crosswalk_frame, place
+from sources.retention import apply_retention
+from transforms.geocode import buurt_polygons, crosswalk_frame, place
 from transforms.indicators import combine_years
-from transforms.municipal import INDICATORS, MEASURES, municipal_indicator_facts
-
-DESCRIPTIONS = {
-    "uitkeringen": "monthly benefit snapshots (Participatiewet and related schemes)",
-    "verzuim": "absence reports per school year (compulsory-education register)",
-    "leerplichtigen": "pupils of compulsory school age per area on 1 October",
-    "incidenten": "police and nuisance incidents shared with the municipality, per month",
-    "pc6_buurt": "the CBS postcode + house number -> buurt crosswalk, per year",
-}
+from transforms.municipal import delivered_facts, municipal_indicator_facts, sources_of
 
 
 def delivery_assets(source: str):
     """The source asset, the checked asset and the blocking GX check of one delivery source."""
+    d = declaration(source)
 
     @asset(
         name=f"{source}_files",
         group_name="sources",
         deps=[f"landing_{source}"],
-        description=f"The current delivery files of {source}: {DESCRIPTIONS[source]}; a later "
+        description=f"The current delivery files of {source}: {d.description}; a later "
         "file for the same period replaces an earlier one.",
     )
     def files(context: AssetExecutionContext, settings: WijkmonitorSettings):
@@ -54,9 +48,7 @@ def delivery_assets(source: str):
         folder = config.paths.landing / source
         # Deliveries past [privacy] retention_years go first: their rows are not read again.
         removed = (
-            apply_retention(folder, source, config.privacy.retention_years)
-            if source in RETAINED_SOURCES
-            else []
+            apply_retention(folder, source, config.privacy.retention_years) if d.retained else []
         )
         for message in removed:
             context.log.warning(message)
@@ -152,7 +144,7 @@ def delivery_assets(source: str):
             {
                 "splits": splits,
                 "superseded": delivered["superseded"],
-                "warnings": delivered.get("warnings", []),
+                "warnings": delivered.get("warnings", []) + [w for s in splits for w in s.warnings],
                 "refused": delivered.get("refused", []),
             },
             metadata={
@@ -218,13 +210,6 @@ REDELIVERY_CHECKS = {
 }
 
 
-# What raw.<source> keeps: the accepted columns, and for placed rows the buurt and how.
-RAW_COLUMNS = {
-    source: [*columns, *(("buurt_code", "placed_by") if source in PLACEMENT_YEAR_COLUMN else ())]
-    for source, columns in ACCEPTED_COLUMNS.items()
-}
-
-
 def period_year(period: str) -> int:
     """`2023-12` -> 2023, `2022-2023` (a school year) -> 2022, `2023` -> 2023."""
     return int(period[:4])
@@ -238,54 +223,49 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
 @asset(
     group_name="transforms",
     description="Municipal deliveries placed in buurten (address through the CBS crosswalk, or "
-    "coordinates through a point-in-polygon join) and turned into the werk.*, school.* and "
-    "incident indicators for every buurt, wijk, own area and the gemeente.",
+    "coordinates through a point-in-polygon join) and turned into the municipal indicators "
+    "for every buurt, wijk, own area and the gemeente.",
+    ins={f"{source}_checked": AssetIn(f"{source}_checked") for source in DECLARATIONS},
 )
 def municipal_indicator_facts_table(
     context: AssetExecutionContext,
     settings: WijkmonitorSettings,
-    uitkeringen_checked,
-    verzuim_checked,
-    leerplichtigen_checked,
-    incidenten_checked,
-    pc6_buurt_checked,
     cbs_kaart_checked,
     cbs_kerncijfers_checked,
     area_model,
+    **delivered,
 ):
     config = settings.load()
-    checked = {
-        "uitkeringen": uitkeringen_checked,
-        "verzuim": verzuim_checked,
-        "leerplichtigen": leerplichtigen_checked,
-        "incidenten": incidenten_checked,
-        "pc6_buurt": pc6_buurt_checked,
-    }
+    checked = {source: delivered[f"{source}_checked"] for source in DECLARATIONS}
     polygons = buurt_polygons(cbs_kaart_checked["layers"], config.gemeente)
-    pc6 = _concat([s.accepted for s in pc6_buurt_checked["splits"]])
+    pc6 = _concat(
+        [s.accepted for source, d in DECLARATIONS.items() if d.crosswalk
+         for s in checked[source]["splits"]]
+    )  # fmt: skip
     crosswalk = crosswalk_frame(pc6) if pc6 is not None else None
 
-    placed, quarantine, raw, inputs = {}, {}, {}, []
+    rows, quarantine, raw, inputs = {}, {}, {}, []
     for source, value in checked.items():
+        d = DECLARATIONS[source]
         splits = value["splits"]
         accepted = _concat([s.accepted for s in splits])
         geo_q = pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
-        if source in PLACEMENT_YEAR_COLUMN and accepted is not None:
+        if d.placement is not None and accepted is not None:
             placement = place(
                 accepted,
-                year_column=PLACEMENT_YEAR_COLUMN[source],
+                year_column=d.placement.year_column,
                 polygons=polygons,
                 crosswalk=crosswalk,
                 gemeente=config.gemeente,
             )
-            placed[source] = placement.placed
             geo_q = placement.quarantine
             kept = placement.placed
         else:
             kept = accepted if accepted is not None else pd.DataFrame(columns=["file"])
-        if source == "pc6_buurt" and accepted is not None:
-            kept = accepted[accepted["gemeente_code"] == config.gemeente]
-        raw[source] = kept[RAW_COLUMNS[source]] if len(kept) else pd.DataFrame()
+        rows[source] = kept if accepted is not None else None
+        if d.own_gemeente_column and accepted is not None:
+            kept = accepted[accepted[d.own_gemeente_column] == config.gemeente]
+        raw[source] = kept[list(d.raw_columns)] if len(kept) else pd.DataFrame()
         contract_q = _concat([s.quarantine for s in splits])
         both = _concat([q for q in (contract_q, geo_q) if q is not None])
         quarantine[source] = (
@@ -354,28 +334,30 @@ def municipal_indicator_facts_table(
         buurten=polygons,
         own_members=area_model.own_members,
         deliveries=deliveries,
-        uitkeringen=placed.get("uitkeringen"),
-        verzuim=placed.get("verzuim"),
-        leerplichtigen=_concat([s.accepted for s in leerplichtigen_checked["splits"]]),
-        incidenten=placed.get("incidenten"),
         cbs_denominators=combined["values"],
+        **rows,
     )
     # input_versions per fact: the delivery files of that source and period year.
     files_by = {}
     for i in inputs:
         if i["status"] == "accepted":
             files_by.setdefault((i["source"], i["period_year"]), []).append(i["input_id"])
-    source_of = {ind.id: MEASURES[ind.measure][0] for ind in INDICATORS}
-    extra = {"verzuim": "leerplichtigen"}
-    df = facts.to_pandas()
+    delivered_values = delivered_facts(
+        gemeente=config.gemeente,
+        own_members=area_model.own_members,
+        deliveries=deliveries,
+        **rows,
+    )
+    from_sources = sources_of()
+    df = pd.concat(
+        [f for f in (facts.to_pandas(), delivered_values.facts) if len(f)] or [facts.to_pandas()],
+        ignore_index=True,
+    )
     # Only the configured years, as for the CBS and police figures (a delivery of a later
     # year waits until the config asks for that year and CBS has its denominators).
     df = df[df["period_year"].isin(config.years)].reset_index(drop=True)
     df["input_versions"] = [
-        sorted(
-            files_by.get((source_of[i], int(y)), [])
-            + files_by.get((extra.get(source_of[i], ""), int(y)), [])
-        )
+        sorted(f for source in from_sources[i] for f in files_by.get((source, int(y)), []))
         for i, y in zip(df["indicator_id"], df["period_year"], strict=True)
     ]
     q_total = sum(len(q) for q in quarantine.values())
@@ -383,6 +365,10 @@ def municipal_indicator_facts_table(
     return Output(
         {
             "facts": df,
+            # The supplier's interval of a delivered value (a survey's 95% interval).
+            "intervals": delivered_values.intervals[
+                delivered_values.intervals["period_year"].isin(config.years)
+            ].reset_index(drop=True),
             # For the published warehouse: without the delivered values.
             "quarantine": public_quarantines(quarantine),
             # With them: only for the restricted store.

@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sources.config import ConfigError, load_config
+from sources.config import DELIVERY_SOURCES, ConfigError, load_config
 
 app = typer.Typer(
     help="wijkmonitor: CBS neighbourhood statistics and municipal data in a checked DuckDB warehouse.",
@@ -40,16 +40,6 @@ DEMO_LANDING = REPO_ROOT / "demo" / "landing"
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="Config file (default: ./wijkmonitor.toml).")
 ]
-VALIDATORS = (
-    "cbs_kerncijfers",
-    "cbs_kaart",
-    "politie",
-    "uitkeringen",
-    "verzuim",
-    "leerplichtigen",
-    "incidenten",
-    "pc6_buurt",
-)
 
 
 def _config_path(config: Path | None) -> Path:
@@ -488,20 +478,39 @@ def dagster_home_command(config: ConfigOption = None) -> None:
     print(ensure_home(dagster_home(cfg.paths.warehouse)))
 
 
+def _validate_kerncijfers(path: Path, config: Path | None):
+    from checks.kerncijfers import validate_kerncijfers
+
+    return validate_kerncijfers(path)
+
+
+def _validate_kaart(path: Path, config: Path | None):
+    from checks.kaart import validate_kaart
+
+    return validate_kaart(path)
+
+
+def _validate_politie(path: Path, config: Path | None):
+    from checks.politie import validate_politie
+
+    cfg = _load(config) if config or _config_path(None).exists() else None
+    return validate_politie(path, cfg.gemeente if cfg else None)
+
+
+# The CBS and police sources, each with its own contract; every other choice is a declared
+# municipal delivery (checks/deliveries/).
+_OWN_VALIDATORS = {
+    "cbs_kerncijfers": _validate_kerncijfers,
+    "cbs_kaart": _validate_kaart,
+    "politie": _validate_politie,
+}
+VALIDATORS = (*_OWN_VALIDATORS, *DELIVERY_SOURCES)
+
+
 def _validate(path: Path, source: str, config: Path | None):
-    if source == "cbs_kerncijfers":
-        from checks.kerncijfers import validate_kerncijfers
-
-        return validate_kerncijfers(path)
-    if source == "cbs_kaart":
-        from checks.kaart import validate_kaart
-
-        return validate_kaart(path)
-    if source == "politie":
-        from checks.politie import validate_politie
-
-        cfg = _load(config) if config or _config_path(None).exists() else None
-        return validate_politie(path, cfg.gemeente if cfg else None)
+    own = _OWN_VALIDATORS.get(source)
+    if own is not None:
+        return own(path, config)
     from pipelines.validation import validate_delivery
 
     return validate_delivery(path, source, _load(config))

@@ -678,6 +678,7 @@ def published_warehouse(
             "dim_area_year": area_model.dim_area_year.assign(geometry_crs="EPSG:28992"),
             "area_change": area_changes["harmonisation"].area_change,
             "fact_indicator_as_published": protected_indicator_facts["as_published"],
+            "fact_interval": municipal_indicator_facts_table.get("intervals", pd.DataFrame()),
         },
         # Never a delivered value in the published warehouse (checks.quarantine).
         quarantine=public_quarantines(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from checks.deliveries import DECLARATIONS, declaration
 from checks.municipal import EMPTY_DELIVERY, split_delivery
 from checks.quarantine import problems
 from checks.report import ValidationReport
@@ -15,16 +16,18 @@ from sources.config import Config
 from sources.delivery import find_deliveries, read_delivery
 from sources.errors import UnreadableInput
 from sources.kaart import read_kaart_folder
-from transforms.geocode import PLACEMENT_YEAR_COLUMN, buurt_polygons, crosswalk_frame, place
+from transforms.geocode import buurt_polygons, crosswalk_frame, place
+
+# The sources whose rows are the postcode + huisnummer -> buurt crosswalk.
+CROSSWALK_SOURCES = tuple(s for s, d in DECLARATIONS.items() if d.crosswalk)
 
 
 def _crosswalk(config: Config) -> pd.DataFrame | None:
-    folder = config.paths.landing / "pc6_buurt"
-    if not folder.is_dir():
-        return None
     accepted = [
-        split_delivery(read_delivery(p, "pc6_buurt"), config.gemeente).accepted
-        for p in find_deliveries(folder, "pc6_buurt").current
+        split_delivery(read_delivery(p, source), config.gemeente).accepted
+        for source in CROSSWALK_SOURCES
+        if (config.paths.landing / source).is_dir()
+        for p in find_deliveries(config.paths.landing / source, source).current
     ]
     accepted = [a for a in accepted if len(a)]
     return crosswalk_frame(pd.concat(accepted, ignore_index=True)) if accepted else None
@@ -47,10 +50,11 @@ def validate_delivery(path: Path, source: str, config: Config) -> ValidationRepo
         return ValidationReport.rejected(source, exc)
     quarantine = checked.quarantine
     accepted = checked.rows_accepted
-    if source in PLACEMENT_YEAR_COLUMN and accepted:
+    placement_rule = declaration(source).placement
+    if placement_rule is not None and accepted:
         placement = place(
             checked.accepted,
-            year_column=PLACEMENT_YEAR_COLUMN[source],
+            year_column=placement_rule.year_column,
             polygons=_polygons(config),
             crosswalk=_crosswalk(config),
             gemeente=config.gemeente,

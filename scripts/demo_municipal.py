@@ -57,6 +57,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: make the project's packages importable
     sys.path.insert(0, str(ROOT))
 
+from checks.deliveries import DECLARATIONS  # noqa: E402
 from sources.kaart import read_kaart_folder  # noqa: E402
 
 SOURCES = ("uitkeringen", "verzuim", "leerplichtigen", "incidenten", "pc6_buurt")
@@ -256,16 +257,11 @@ HEADER_VARIANTS = {  # canonical name -> how the variant files spell it
     "categorie": " Categorie ",
 }
 
-UITKERINGEN_COLUMNS = (
-    "client_id", "huishouden_id", "geboortejaar", "postcode", "huisnummer", "huisletter",
-    "huisnummertoevoeging", "x", "y", "regeling", "ingangsdatum", "einddatum", "reden_einde",
-)  # fmt: skip
-VERZUIM_COLUMNS = (
-    "melding_id", "leerling_id", "geboortedatum", "postcode", "huisnummer", "huisletter",
-    "huisnummertoevoeging", "x", "y", "meldingsdatum", "soort_verzuim", "brin",
-)  # fmt: skip
-LEERPLICHTIGEN_COLUMNS = ("gebied_code", "aantal")
-INCIDENTEN_COLUMNS = ("incident_id", "datum", "categorie", "x", "y", "lat", "lon", "buurtcode")
+# The columns of each delivery, in the order its declaration lists them (checks/deliveries/).
+UITKERINGEN_COLUMNS = DECLARATIONS["uitkeringen"].known
+VERZUIM_COLUMNS = DECLARATIONS["verzuim"].known
+LEERPLICHTIGEN_COLUMNS = DECLARATIONS["leerplichtigen"].known
+INCIDENTEN_COLUMNS = DECLARATIONS["incidenten"].known
 
 # Bad rows, each kind a few times, spread over the files: (kind, source, period, planted value).
 # The kind names are what the summary counts; the readers' checks and the geocoder must

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checks.deliveries import DECLARATIONS
+
 # Table ids of "Kerncijfers wijken en buurten" per year (sources.md section 1a).
 KERNCIJFERS_TABLES: dict[int, str] = {
     2017: "83765NED",
@@ -23,14 +25,9 @@ KERNCIJFERS_TABLES: dict[int, str] = {
     2024: "85984NED",
 }
 
-# The municipality's own deliveries: one landing folder each (sources.md section 4).
-DELIVERY_SOURCES: tuple[str, ...] = (
-    "uitkeringen",
-    "verzuim",
-    "leerplichtigen",
-    "incidenten",
-    "pc6_buurt",
-)
+# The municipality's own deliveries: one landing folder each (sources.md section 4), one
+# declaration each (checks/deliveries/<source>.py).
+DELIVERY_SOURCES: tuple[str, ...] = tuple(DECLARATIONS)
 
 GEMEENTE_CODE = re.compile(r"^GM\d{4}$")
 AREA_CODE = re.compile(r"^(?:NL00|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")

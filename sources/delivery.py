@@ -1,7 +1,7 @@
 """Read the municipality's own deliveries (sources.md sections 3 and 4) exactly as delivered.
 
-One reader for all five sources (`uitkeringen`, `verzuim`, `leerplichtigen`, `incidenten`,
-`pc6_buurt`): CSV with `;` or `,`, UTF-8 with or without BOM or Windows-1252, or XLSX (first
+One reader for every declared source (checks/deliveries/<source>.py gives the header names,
+the required ones, the aliases and the period rule): CSV with `;` or `,`, UTF-8 with or without BOM or Windows-1252, or XLSX (first
 sheet). Every cell comes back as a string (NA for empty), header names stripped and lower-cased,
 with the line number of every row, so that the contract in `checks.municipal` can quarantine a row
 by file and line. A file that cannot be read as a whole raises `UnreadableInput`; rows that are
@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from checks.deliveries import DECLARATIONS, declaration
 from sources.config import DELIVERY_SOURCES
 from sources.errors import UnreadableInput
 
@@ -32,9 +33,6 @@ SOURCES = DELIVERY_SOURCES
 FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
 FIELDS_COLUMN = "_fields"  # number of fields the row really had (CSV); header width for XLSX
 LINE_COLUMN = "line"
-
-_ADDRESS = ("postcode", "huisnummer")
-_RD = ("x", "y")
 
 
 @dataclass(frozen=True)
@@ -48,79 +46,14 @@ class SourceColumns:
 
 
 COLUMNS: dict[str, SourceColumns] = {
-    "uitkeringen": SourceColumns(
-        known=(
-            "client_id",
-            "huishouden_id",
-            "geboortejaar",
-            "postcode",
-            "huisnummer",
-            "huisletter",
-            "huisnummertoevoeging",
-            "x",
-            "y",
-            "regeling",
-            "ingangsdatum",
-            "einddatum",
-            "reden_einde",
-        ),
-        required=("client_id", "geboortejaar", "regeling", "ingangsdatum"),
-        one_of=(_ADDRESS, _RD),
-    ),
-    "verzuim": SourceColumns(
-        known=(
-            "melding_id",
-            "leerling_id",
-            "geboortedatum",
-            "postcode",
-            "huisnummer",
-            "huisletter",
-            "huisnummertoevoeging",
-            "x",
-            "y",
-            "meldingsdatum",
-            "soort_verzuim",
-            "brin",
-        ),
-        required=("melding_id", "leerling_id", "geboortedatum", "meldingsdatum", "soort_verzuim"),
-        one_of=(_ADDRESS, _RD),
-    ),
-    "leerplichtigen": SourceColumns(
-        known=("gebied_code", "aantal"), required=("gebied_code", "aantal")
-    ),
-    "incidenten": SourceColumns(
-        known=("incident_id", "datum", "categorie", "x", "y", "lat", "lon", "buurtcode"),
-        required=("incident_id", "datum", "categorie"),
-        one_of=(_RD, ("lat", "lon"), ("buurtcode",)),
-    ),
-    # The CBS file's own names with the year taken off (`Buurt2023` -> `buurt`).
-    "pc6_buurt": SourceColumns(
-        known=("pc6", "huisnummer", "buurt", "wijk", "gemeente"),
-        required=("pc6", "huisnummer", "buurt", "wijk", "gemeente"),
-    ),
+    source: SourceColumns(known=d.known, required=d.required, one_of=d.one_of)
+    for source, d in DECLARATIONS.items()
 }
 
-# Names a pc6 file may carry for its columns besides the CBS ones (already renamed/prefixed).
-_PC6_ALIASES = {
-    "postcode": "pc6",
-    "buurtcode": "buurt",
-    "buurt_code": "buurt",
-    "wijkcode": "wijk",
-    "wijk_code": "wijk",
-    "gemeentecode": "gemeente",
-    "gemeente_code": "gemeente",
-}
-_PC6_YEAR_COLUMN = re.compile(r"^(buurt|wijk|gemeente)[ _]?(20\d{2})$")
 _NAME_YEAR = re.compile(r"(20\d{2})")
 _MONTH_PERIOD = re.compile(r"^_?(\d{4})-(\d{2})(?!\d)")
 _SCHOOL_PERIOD = re.compile(r"^_?(\d{4})-(\d{4})(?!\d)")
-_PERIOD_KIND = {
-    "uitkeringen": "month",
-    "incidenten": "month",
-    "verzuim": "school_year",
-    "leerplichtigen": "school_year",
-    "pc6_buurt": "year",
-}
+_YEAR_PERIOD = re.compile(r"^_?(\d{4})(?!\d)")
 # Signatures of files that are not text, whatever their name says.
 _SIGNATURES = (
     (b"PK\x03\x04", "it looks like an XLSX (ZIP) file, not CSV text"),
@@ -137,7 +70,7 @@ class DeliveryFile:
 
     source: str
     path: Path
-    period: str  # '2023-12', '2022-2023', or '2023' for pc6_buurt
+    period: str  # '2023-12', '2022-2023', or '2023' (a year: enquete, pc6_buurt)
     sha256: str
     format: str  # 'csv' | 'xlsx'
     encoding: str | None  # 'utf-8', 'utf-8-sig', 'cp1252' (None for xlsx)
@@ -199,8 +132,7 @@ def shrinks(earlier_rows: int, rows: int, max_shrink: float = DEFAULT_MAX_SHRINK
 
 
 def _check_source(source: str) -> None:
-    if source not in SOURCES:
-        raise ValueError(f"unknown municipal source {source!r}; known: {', '.join(SOURCES)}")
+    declaration(source)  # ValueError naming the known sources
 
 
 def delivery_period(path: Path, source: str) -> str:
@@ -211,9 +143,10 @@ def delivery_period(path: Path, source: str) -> str:
     _check_source(source)
     path = Path(path)
     name = path.name
-    kind = _PERIOD_KIND[source]
-    if kind == "year":
-        year = _pc6_header_year(path)
+    d = declaration(source)
+    kind = d.period
+    if kind == "header_year":
+        year = _header_year(path, source)
         if year is not None:
             return str(year)
         m = _NAME_YEAR.search(name)
@@ -226,6 +159,11 @@ def delivery_period(path: Path, source: str) -> str:
     if not name.lower().startswith(prefix):
         raise UnreadableInput(path, f"file name does not start with '{prefix}'")
     rest = name[len(source) :]
+    if kind == "year":
+        m = _YEAR_PERIOD.match(rest)
+        if m is None:
+            raise UnreadableInput(path, f"no year in the file name (expected {source}_YYYY)")
+        return m.group(1)
     if kind == "month":
         m = _MONTH_PERIOD.match(rest)
         if m is None or not 1 <= int(m.group(2)) <= 12:
@@ -314,18 +252,19 @@ def find_deliveries(
 
 def _normalise_header(names: list[str], source: str) -> tuple[list[str], set[int]]:
     """Stripped, lower-cased names (pc6: CBS names without their year); and the years seen."""
+    d = declaration(source)
+    year_columns = _year_suffixed(source)
     out: list[str] = []
     years: set[int] = set()
     for i, raw in enumerate(names, start=1):
         name = (raw or "").strip().lower()
         if name in (LINE_COLUMN, FIELDS_COLUMN):
             name = f"_delivered_{name}"  # our own columns; a delivered one is kept aside
-        if source == "pc6_buurt":
-            m = _PC6_YEAR_COLUMN.match(name)
-            if m:
-                name = m.group(1)
-                years.add(int(m.group(2)))
-            name = _PC6_ALIASES.get(name, name)
+        m = year_columns.match(name) if year_columns else None
+        if m:
+            name = m.group(1)
+            years.add(int(m.group(2)))
+        name = d.header_aliases.get(name, name)
         out.append(name or f"_column_{i}")
     return out, years
 
@@ -357,7 +296,16 @@ def _names(names: list[str]) -> str:
     return ", ".join(f"'{n}'" for n in names)
 
 
-def _pc6_header_year(path: Path) -> int | None:
+def _year_suffixed(source: str) -> re.Pattern | None:
+    """The header names that may carry a year (`Buurt2023`): the declaration's year_suffixed
+    columns."""
+    names = [c.name for c in declaration(source).columns if c.year_suffixed]
+    if not names:
+        return None
+    return re.compile(rf"^({'|'.join(map(re.escape, names))})[ _]?(20\d{{2}})$")
+
+
+def _header_year(path: Path, source: str) -> int | None:
     """The year of the `Buurt<jaar>` header column, read cheaply; None if not there or unreadable."""
     try:
         if path.suffix.lower() == ".xlsx":
@@ -370,7 +318,7 @@ def _pc6_header_year(path: Path) -> int | None:
             header = re.split(r"[;,]", first)
     except (UnreadableInput, OSError):
         return None
-    _, years = _normalise_header([h.strip().strip('"') for h in header], "pc6_buurt")
+    _, years = _normalise_header([h.strip().strip('"') for h in header], source)
     return years.pop() if len(years) == 1 else None
 
 
@@ -397,7 +345,7 @@ def read_delivery(path: Path, source: str) -> DeliveryFile:
     else:
         text, encoding = _decode(path, data)
         frame, years, separator = _read_csv_text(path, text, source)
-    if source != "pc6_buurt":
+    if declaration(source).period != "header_year":
         period = delivery_period(path, source)
     elif years:
         period = str(next(iter(years)))

@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sources.config import DELIVERY_SOURCES
+from checks.deliveries import DECLARATIONS
 from sources.delivery import delivery_period, find_deliveries
 
 log = logging.getLogger(__name__)
 
-# The CBS crosswalk lands with the deliveries but holds no persons: it is not removed.
-RETAINED_SOURCES: tuple[str, ...] = tuple(s for s in DELIVERY_SOURCES if s != "pc6_buurt")
+# The declarations say which sources are person-level records under retention (the CBS
+# crosswalk lands with the deliveries but holds no persons: it is not removed).
+RETAINED_SOURCES: tuple[str, ...] = tuple(s for s, d in DECLARATIONS.items() if d.retained)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,15 @@
 """The asset graph pipelines/definitions.py must define, written out by hand (not read back
 from the code): asset -> group, the edges every build relies on, and the blocking checks."""
 
-DELIVERIES = ("uitkeringen", "verzuim", "leerplichtigen", "incidenten", "pc6_buurt")
+DELIVERIES = (
+    "uitkeringen",
+    "verzuim",
+    "leerplichtigen",
+    "incidenten",
+    "meldingen",
+    "enquete",
+    "pc6_buurt",
+)
 
 LANDING = ("cbs_kerncijfers", "cbs_kaart", "politie", *DELIVERIES)
 

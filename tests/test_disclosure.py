@@ -54,9 +54,12 @@ def indicators() -> pd.DataFrame:
             "municipal",
         ),
     ]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         rows, columns=["indicator_id", "unit", "numerator", "denominator", "source", "formula"]
     )
+    # the catalogue says which indicators small-count control applies to (not the source name)
+    frame["disclosure"] = ["kleine aantallen"] * 3 + ["geen"] * 2
+    return frame
 
 
 def areas(wijken: dict[str, list[str]], focus: dict[str, list[str]] | None = None) -> pd.DataFrame:

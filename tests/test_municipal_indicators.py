@@ -410,6 +410,7 @@ direction = "neutraal"
 period_type = "kalenderjaar"
 disclosure_rule = "onderdrukt als de teller onderdrukt is"
 formula = "municipal"
+disclosure = "kleine aantallen"
 measure = "bijstand_instroom"
 denominator_vars = ["k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar"]
 scale = 1000

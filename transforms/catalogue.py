@@ -11,7 +11,11 @@ from pathlib import Path
 import pandas as pd
 
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.toml")
-FORMULAS = {"count", "ratio", "weighted", "municipal", "police"}
+FORMULAS = {"count", "ratio", "weighted", "municipal", "delivered", "police"}
+# Which disclosure control applies (catalogue.toml explains each).
+SMALL_COUNTS = "kleine aantallen"
+DISCLOSURES = {SMALL_COUNTS, "geen", "enquete"}
+STATISTICS = {"count", "median"}
 THEMES = {"context", "financien", "leefomgeving", "werk", "school", "veiligheid"}
 DIRECTIONS = {"hoger is beter", "lager is beter", "neutraal"}
 PERIOD_TYPES = {"kalenderjaar", "schooljaar"}
@@ -31,6 +35,7 @@ class Indicator:
     period_type: str
     disclosure_rule: str
     formula: str
+    disclosure: str
     numerator_vars: tuple[str, ...] = ()
     denominator_vars: tuple[str, ...] = ()
     variable: str | None = None
@@ -39,6 +44,8 @@ class Indicator:
     measure: str | None = None  # municipal: what is counted (transforms/municipal.py MEASURES)
     denominator_measure: str | None = None  # municipal: a measure, or "leerplichtigen"
     scale: float = 1.0
+    statistic: str = "count"  # municipal: count the measure's units, or their median value
+    delivery_source: str | None = None  # delivered: the delivery source that gives the value
     extra: dict = field(default_factory=dict)
 
     @property
@@ -102,6 +109,12 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> tuple[Indicator, ...]:
             (ind.formula in FORMULAS, f"formula must be one of {sorted(FORMULAS)}"),
             (ind.theme in THEMES, f"theme must be one of {sorted(THEMES)}"),
             (ind.direction in DIRECTIONS, f"direction must be one of {sorted(DIRECTIONS)}"),
+            (ind.disclosure in DISCLOSURES, f"disclosure must be one of {sorted(DISCLOSURES)}"),
+            (ind.statistic in STATISTICS, f"statistic must be one of {sorted(STATISTICS)}"),
+            (
+                ind.formula != "delivered" or bool(ind.delivery_source and ind.measure),
+                "delivered needs delivery_source and measure",
+            ),
             (ind.period_type in PERIOD_TYPES, f"period_type must be one of {sorted(PERIOD_TYPES)}"),
             (ind.formula != "count" or bool(ind.numerator_vars), "count needs numerator_vars"),
             (
@@ -149,6 +162,7 @@ def indicator_frame(catalogue: tuple[Indicator, ...]) -> pd.DataFrame:
                 "period_type": i.period_type,
                 "disclosure_rule": i.disclosure_rule,
                 "formula": i.formula,
+                "disclosure": i.disclosure,
                 "cbs_variables": ", ".join(s for _, s in i.terms()) or None,
                 "sort_order": n,
                 "assessment_method": i.assessment_method,

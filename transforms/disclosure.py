@@ -67,6 +67,8 @@ import pandas as pd
 import pyarrow as pa
 from scipy.sparse import csc_array
 
+from transforms.catalogue import SMALL_COUNTS
+
 REASON_SMALL = "kleine aantallen"  # the one public reason for every cell hidden here
 REASON_PRIMARY = REASON_SMALL
 _SMALL = "kleine aantallen"  # prefix of the reason (older warehouses: "... (secundair)")
@@ -137,10 +139,9 @@ def _label(text: str) -> str:
 
 
 def subject_indicators(indicators: pd.DataFrame) -> pd.DataFrame:
-    """The rows of `indicators` (dim_indicator) that come from municipal person-level data."""
-    source = indicators["source"].astype(str).str.strip()
-    mask = (indicators["formula"] == "municipal") & source.str.startswith("Gemeente")
-    return indicators[mask.fillna(False).astype(bool)]
+    """The rows of `indicators` (dim_indicator) whose catalogue entry says small counts are
+    suppressed (`disclosure = "kleine aantallen"`: counts from municipal person-level data)."""
+    return indicators[(indicators["disclosure"] == SMALL_COUNTS).fillna(False).astype(bool)]
 
 
 def count_roles(indicators: pd.DataFrame) -> dict[str, CountRoles]:

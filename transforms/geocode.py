@@ -31,6 +31,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from checks.deliveries import DECLARATIONS
 from checks.quarantine import QUARANTINE_COLUMNS, offending_values
 
 RD_NEW = "EPSG:28992"
@@ -58,9 +59,7 @@ RD_X_MIN = 360.0
 # The sources whose rows are placed in buurten, and the column whose year chooses the
 # boundaries and the crosswalk they are placed with.
 PLACEMENT_YEAR_COLUMN = {
-    "uitkeringen": "period",
-    "verzuim": "schooljaar_start",
-    "incidenten": "datum",
+    source: d.placement.year_column for source, d in DECLARATIONS.items() if d.placement
 }
 POLYGON_COLUMNS = ["geo_year", "buurt_code", "wijk_code", "geometry"]
 CROSSWALK_COLUMNS = ["year", "postcode", "huisnummer", "buurt_code", "wijk_code"]

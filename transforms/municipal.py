@@ -24,7 +24,10 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from checks.deliveries import DECLARATIONS
+from checks.deliveries.spec import LATEST_DELIVERY_PER_KEY
 from transforms.catalogue import load_catalogue
+from transforms.facts import FACT_COLUMNS
 
 SQL_DIR = Path(__file__).with_name("sql")
 
@@ -44,6 +47,11 @@ CODES: dict[str, object] = {
         "OVERLAST_OVERIG",
     ],
     "jeugdoverlast": ["JEUGDOVERLAST"],
+    "afval": ["AFVAL_NAAST_CONTAINER", "ZWERFAFVAL", "GROFVUIL"],
+    "ongedierte": ["ONGEDIERTE_RATTEN", "ONGEDIERTE_OVERIG"],
+    "geannuleerd": "GEANNULEERD",  # a cancelled report is not counted
+    "afgehandeld": "AFGEHANDELD",
+    "afhandeltermijn_dagen": 14,
 }
 
 # measure -> (source, period rule); see sql/municipal_periods.sql for the rules.
@@ -57,6 +65,11 @@ MEASURES: dict[str, tuple[str, str]] = {
     "vsv": ("verzuim", "schoolyear"),
     "overlast_incidenten": ("incidenten", "months"),
     "jeugdoverlast": ("incidenten", "months"),
+    "meldingen_afval": ("meldingen", "months"),
+    "meldingen_ongedierte": ("meldingen", "months"),
+    "meldingen_geteld": ("meldingen", "months"),
+    "meldingen_binnen_termijn": ("meldingen", "months"),
+    "doorlooptijd": ("meldingen", "months"),  # the days to resolution of each resolved report
 }
 
 
@@ -68,6 +81,17 @@ class MunicipalIndicator:
     den_measure: str | None = None  # den_kind 'measure'
     den_stems: tuple[str, ...] = ()  # den_kind 'cbs'
     scale: float = 1.0
+    statistic: str = "count"  # count | median (of the units' values)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The delivery sources its numerator and denominator come from."""
+        out = [MEASURES[self.measure][0]]
+        if self.den_kind == "measure" and self.den_measure:
+            out.append(MEASURES[self.den_measure][0])
+        elif self.den_kind == "leerplichtigen":
+            out.append("leerplichtigen")
+        return tuple(dict.fromkeys(out))
 
 
 def _from_catalogue(entry) -> MunicipalIndicator:
@@ -77,7 +101,12 @@ def _from_catalogue(entry) -> MunicipalIndicator:
         )
     if entry.denominator_vars:
         return MunicipalIndicator(
-            entry.id, entry.measure, "cbs", den_stems=entry.denominator_vars, scale=entry.scale
+            entry.id,
+            entry.measure,
+            "cbs",
+            den_stems=entry.denominator_vars,
+            scale=entry.scale,
+            statistic=entry.statistic,
         )
     if entry.denominator_measure == "leerplichtigen":
         return MunicipalIndicator(entry.id, entry.measure, "leerplichtigen", scale=entry.scale)
@@ -89,7 +118,7 @@ def _from_catalogue(entry) -> MunicipalIndicator:
         return MunicipalIndicator(
             entry.id, entry.measure, "measure", entry.denominator_measure, scale=entry.scale
         )
-    return MunicipalIndicator(entry.id, entry.measure, scale=entry.scale)
+    return MunicipalIndicator(entry.id, entry.measure, scale=entry.scale, statistic=entry.statistic)
 
 
 # From the catalogue (`formula = "municipal"`): a new indicator over an existing measure (say,
@@ -100,35 +129,8 @@ def indicators_from_catalogue(catalogue) -> tuple[MunicipalIndicator, ...]:
 
 INDICATORS: tuple[MunicipalIndicator, ...] = indicators_from_catalogue(load_catalogue())
 
-# The columns each input needs, with the dtype used when the input is absent.
-_PLACED = {"buurt_code": "string", "wijk_code": "string"}
-_ROW = {"period": "string", "file": "string", "line": "int64"}
+# The columns of the inputs that are not delivery sources, with the dtype used when absent.
 INPUT_COLUMNS: dict[str, dict[str, str]] = {
-    "uitkeringen": {
-        **_ROW,
-        "client_id": "string",
-        "regeling": "string",
-        "ingangsdatum": "datetime64[us]",
-        "einddatum": "datetime64[us]",
-        "reden_einde": "string",
-        **_PLACED,
-    },
-    "verzuim": {
-        **_ROW,
-        "schooljaar_start": "Int64",
-        "melding_id": "string",
-        "leerling_id": "string",
-        "soort_verzuim": "string",
-        **_PLACED,
-    },
-    "incidenten": {
-        **_ROW,
-        "incident_id": "string",
-        "datum": "datetime64[us]",
-        "categorie": "string",
-        **_PLACED,
-    },
-    "leerplichtigen": {"schooljaar_start": "Int64", "gebied_code": "string", "aantal": "Int64"},
     "cbs_denominators": {
         "period_year": "int64",
         "area_code": "string",
@@ -139,6 +141,26 @@ INPUT_COLUMNS: dict[str, dict[str, str]] = {
     "buurten": {"geo_year": "int64", "buurt_code": "string", "wijk_code": "string"},
     "own_members": {"area_code": "string", "member_code": "string"},
 }
+# Column type of a declaration -> the dtype of a delivery source's registered frame.
+_DTYPES = {
+    "integer": "Int64",
+    "number": "Float64",
+    "date": "datetime64[us]",
+    "datetime": "datetime64[us]",
+}
+_PLACED = {"buurt_code": "string", "wijk_code": "string"}
+
+
+def source_columns(source: str) -> dict[str, str]:
+    """The columns (and dtypes) a delivery source's rows have when the SQL reads them: the
+    declaration's accepted columns, and for placed rows the buurt and wijk."""
+    d = DECLARATIONS[source]
+    out = {"file": "string", "line": "Int64", "period": "string"}
+    out.update({x.name: _DTYPES.get(x.type, "string") for x in d.derived})
+    out.update({c.accepted: _DTYPES.get(c.type, "string") for c in d.columns})
+    if d.placement:
+        out.update(_PLACED)
+    return out
 
 
 def sql_file(name: str) -> str:
@@ -151,12 +173,9 @@ def municipal_indicator_facts(
     buurten: pd.DataFrame,
     own_members: pd.DataFrame,
     deliveries: pd.DataFrame,
-    uitkeringen: pd.DataFrame | None = None,
-    verzuim: pd.DataFrame | None = None,
-    leerplichtigen: pd.DataFrame | None = None,
-    incidenten: pd.DataFrame | None = None,
     cbs_denominators: pd.DataFrame | None = None,
     indicators: Sequence[MunicipalIndicator] | None = None,
+    **sources: pd.DataFrame | None,
 ) -> pa.Table:
     """One row per municipal indicator x area x period (columns: FACT_COLUMNS).
 
@@ -168,15 +187,15 @@ def municipal_indicator_facts(
     - deliveries: source, period: the CURRENT delivery files (one per source and period),
       including any whose rows were all quarantined: a delivered period with nothing counted
       gives zeros, a period without a delivery gives no rows.
-    - uitkeringen, verzuim, incidenten: placed rows (`geocode.Placement.placed`) of the
-      current files; leerplichtigen: accepted rows; cbs_denominators: period_year, area_code,
-      stem, value as published (NULL = secret).
+    - sources: per delivery source (by its name), the rows of the current files: placed rows
+      (`geocode.Placement.placed`) for a source with a placement, else accepted rows; a
+      source not given is registered empty (its declared columns).
+    - cbs_denominators: period_year, area_code, stem, value as published (NULL = secret).
     """
+    unknown = sorted(set(sources) - set(DECLARATIONS))
+    if unknown:
+        raise ValueError(f"unknown delivery sources {unknown}; known: {list(DECLARATIONS)}")
     frames = {
-        "uitkeringen": uitkeringen,
-        "verzuim": verzuim,
-        "incidenten": incidenten,
-        "leerplichtigen": leerplichtigen,
         "cbs_denominators": cbs_denominators,
         "deliveries": deliveries,
         "buurten": buurten,
@@ -186,6 +205,8 @@ def municipal_indicator_facts(
     try:
         for name, frame in frames.items():
             con.register(name, _input(name, frame))
+        for source in DECLARATIONS:
+            con.register(source, _source_input(source, sources.get(source)))
         con.register("measures", _measure_frame())
         chosen = INDICATORS if indicators is None else tuple(indicators)
         con.register("indicators", _indicator_frame(chosen))
@@ -209,6 +230,34 @@ def _input(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame(frame[list(columns)])
 
 
+def _source_input(source: str, frame: pd.DataFrame | None) -> pd.DataFrame:
+    """The declared columns of `source`: those `frame` has as they are, the others NA."""
+    columns = source_columns(source)
+    d = DECLARATIONS[source]
+    if frame is not None and d.replacement == LATEST_DELIVERY_PER_KEY and len(frame):
+        frame = latest_per_key(frame, list(d.replacement_key))
+    n = 0 if frame is None else len(frame)
+    index = None if frame is None else frame.index
+    return pd.DataFrame(
+        {
+            c: frame[c]
+            if frame is not None and c in frame.columns
+            else pd.Series([None] * n, index=index, dtype=t)
+            for c, t in columns.items()
+        },
+        index=index,
+    )
+
+
+def latest_per_key(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One row per key: the one of the latest delivery period (then the latest file name, then
+    the first line), for sources whose later deliveries repeat a record with its new state."""
+    ordered = frame.sort_values(
+        ["period", "file", "line"], ascending=[False, False, True], kind="stable"
+    )
+    return ordered.drop_duplicates(subset=keys, keep="first").sort_index()
+
+
 def _params(sql: str, values: Mapping[str, object]) -> dict[str, object]:
     """Only the parameters the statement names (DuckDB refuses unused ones)."""
     return {k: v for k, v in values.items() if f"${k}" in sql}
@@ -222,8 +271,11 @@ def _measure_frame() -> pd.DataFrame:
 
 def _indicator_frame(indicators: Sequence[MunicipalIndicator]) -> pd.DataFrame:
     return pd.DataFrame(
-        [(i.id, i.measure, i.den_kind, i.den_measure, float(i.scale)) for i in indicators],
-        columns=["indicator_id", "measure", "den_kind", "den_measure", "scale"],
+        [
+            (i.id, i.measure, i.den_kind, i.den_measure, float(i.scale), i.statistic)
+            for i in indicators
+        ],
+        columns=["indicator_id", "measure", "den_kind", "den_measure", "scale", "statistic"],
     ).astype({"den_measure": "string"})
 
 
@@ -231,3 +283,74 @@ def _stem_frame(indicators: Sequence[MunicipalIndicator]) -> pd.DataFrame:
     return pd.DataFrame(
         [(i.id, s) for i in indicators for s in i.den_stems], columns=["indicator_id", "stem"]
     )
+
+
+# --------------------------------------------------------------------------- delivered values
+
+INTERVAL_COLUMNS = ["indicator_id", "area_code", "period_year", "ci_low", "ci_high"]
+
+
+@dataclass(frozen=True)
+class DeliveredFacts:
+    """Facts of the `delivered` indicators (values as a source delivered them, e.g. a survey)
+    and the interval the supplier gave with a value, where it did."""
+
+    facts: pd.DataFrame  # FACT_COLUMNS
+    intervals: pd.DataFrame  # INTERVAL_COLUMNS
+
+
+def delivered_facts(
+    *,
+    gemeente: str,
+    own_members: pd.DataFrame,
+    deliveries: pd.DataFrame,
+    catalogue=None,
+    **sources: pd.DataFrame | None,
+) -> DeliveredFacts:
+    """Run the facts SQL of every declared source that has one (`facts_sql`) over its rows.
+
+    Each SQL reads its source's rows (registered under the source's name), `deliveries`
+    (source, period), `own_members` and `indicators` (indicator_id, measure: the catalogue's
+    `delivered` indicators of that source), with `$gemeente` and the declaration's
+    `facts_params` bound; it returns FACT_COLUMNS plus ci_low, ci_high."""
+    chosen = load_catalogue() if catalogue is None else catalogue
+    facts, intervals = [], []
+    for source, d in DECLARATIONS.items():
+        if d.facts_sql is None:
+            continue
+        wanted = pd.DataFrame(
+            [
+                (i.id, i.measure)
+                for i in chosen
+                if i.formula == "delivered" and i.delivery_source == source
+            ],
+            columns=["indicator_id", "measure"],
+        )
+        con = duckdb.connect()
+        try:
+            con.register(source, _source_input(source, sources.get(source)))
+            con.register("deliveries", _input("deliveries", deliveries))
+            con.register("own_members", _input("own_members", own_members))
+            con.register("indicators", wanted)
+            sql = sql_file(d.facts_sql)
+            params = _params(sql, {"gemeente": gemeente, **d.facts_params})
+            out = con.sql(sql, params=params).df()
+        finally:
+            con.close()
+        facts.append(out[FACT_COLUMNS])
+        given = out[out["ci_low"].notna() | out["ci_high"].notna()]
+        intervals.append(given[INTERVAL_COLUMNS])
+    return DeliveredFacts(
+        facts=pd.concat(facts, ignore_index=True) if facts else pd.DataFrame(columns=FACT_COLUMNS),
+        intervals=pd.concat(intervals, ignore_index=True)
+        if intervals
+        else pd.DataFrame(columns=INTERVAL_COLUMNS),
+    )
+
+
+def sources_of(catalogue=None) -> dict[str, tuple[str, ...]]:
+    """indicator_id -> the delivery sources its figures come from (municipal and delivered)."""
+    chosen = load_catalogue() if catalogue is None else catalogue
+    out = {i.id: i.sources for i in indicators_from_catalogue(chosen)}
+    out.update({i.id: (i.delivery_source,) for i in chosen if i.formula == "delivered"})
+    return out

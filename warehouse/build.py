@@ -17,6 +17,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from checks.deliveries.ddl import quarantine_ddl
+
 SCHEMA_SQL = Path(__file__).with_name("sql") / "schema.sql"
 AREAS_SQL = Path(__file__).with_name("sql") / "areas.sql"  # areas per year, area changes
 # Our staging and history-copy files, and what DuckDB keeps beside them (.wal, a .tmp folder).
@@ -102,6 +104,7 @@ def write_warehouse(
     con = duckdb.connect(str(path))
     try:
         con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+        con.execute(quarantine_ddl())
         con.execute(AREAS_SQL.read_text(encoding="utf-8"))
         _insert(
             con, "meta_config", pd.DataFrame([{"run_id": content.run["run_id"], **content.config}])

@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from checks.deliveries.ddl import restricted_ddl
 from warehouse.build import fsync_dir, fsync_file
 
 SQL = Path(__file__).with_name("sql")
@@ -91,6 +92,7 @@ def _write_restricted(
     con = duckdb.connect(str(path))
     try:
         con.execute(RESTRICTED_SQL.read_text(encoding="utf-8"))
+        con.execute(restricted_ddl())
         known = {
             r[0]
             for r in con.execute(

@@ -1,8 +1,9 @@
 -- Municipal indicator facts for every buurt, wijk, the gemeente and the own areas x period.
 -- Inputs (registered relations):
---   units(measure, period_year, unit_id, buurt_code, wijk_code)   municipal_units.sql
+--   units(measure, period_year, unit_id, buurt_code, wijk_code, unit_value) municipal_units.sql
 --   measure_periods(measure, period_year, partial)                 municipal_periods.sql
---   indicators(indicator_id, measure, den_kind, den_measure, scale)
+--   indicators(indicator_id, measure, den_kind, den_measure, scale, statistic)
+--       statistic: 'count' (units counted) | 'median' (the median unit_value over the area)
 --       den_kind: 'none' (a count) | 'measure' (another measure, same area and period)
 --                 | 'cbs' (CBS figures, den_stems) | 'leerplichtigen'
 --   den_stems(indicator_id, stem)                CBS stems summed into the denominator
@@ -73,13 +74,14 @@ parts AS (  -- the areas whose published figures make up each area's denominator
     SELECT area_code, part_code FROM own_parts
 ),
 counted AS (
-    SELECT u.measure, u.period_year, ab.area_code, count(*) AS n
+    SELECT u.measure, u.period_year, ab.area_code, count(*) AS n,
+           median(u.unit_value) AS med
     FROM units u
     JOIN area_buurt ab ON ab.period_year = u.period_year AND ab.buurt_code = u.buurt_code
     GROUP BY ALL
 ),
 measure_counts AS (  -- every measure x delivered period x area, zero where nothing was counted
-    SELECT mp.measure, mp.period_year, mp.partial, a.area_code, coalesce(c.n, 0) AS n
+    SELECT mp.measure, mp.period_year, mp.partial, a.area_code, coalesce(c.n, 0) AS n, c.med
     FROM measure_periods mp
     JOIN areas a USING (period_year)
     LEFT JOIN counted c
@@ -138,6 +140,7 @@ lp_den AS (
 ),
 facts AS (
     SELECT i.indicator_id, mc.area_code, mc.period_year, mc.partial, i.den_kind, i.scale,
+           i.statistic, CAST(mc.med AS DOUBLE) AS med,
            CAST(mc.n AS DOUBLE) AS num,
            CAST(CASE i.den_kind
                     WHEN 'measure' THEN dm.n
@@ -168,19 +171,23 @@ facts AS (
 judged AS (
     SELECT *,
            den_kind <> 'none' AND den_problem IS NULL AND NOT coalesce(den > 0, FALSE)
-               AS den_zero
+               AS den_zero,
+           statistic = 'median' AND med IS NULL AS no_median
     FROM facts
 )
 SELECT indicator_id, area_code, CAST(period_year AS BIGINT) AS period_year,
        CASE WHEN den_problem IS NOT NULL OR den_zero THEN NULL
+            WHEN statistic = 'median' THEN med
             WHEN den_kind = 'none' THEN num
             ELSE num / den * scale
        END AS value,
        CASE WHEN den_problem IS NULL THEN num END AS numerator,
        CASE WHEN den_problem IS NULL AND den_kind <> 'none' THEN den END AS denominator,
-       den_problem IS NOT NULL OR den_zero AS suppressed,
+       den_problem IS NOT NULL OR den_zero OR no_median AS suppressed,
        coalesce(den_problem,
-                CASE WHEN den_zero THEN 'niet te berekenen (noemer 0)' END) AS suppression_reason,
+                CASE WHEN den_zero THEN 'niet te berekenen (noemer 0)'
+                     WHEN no_median THEN 'niet te berekenen (niets afgehandeld)'
+                END) AS suppression_reason,
        FALSE AS is_estimate,
        partial
 FROM judged

@@ -5,26 +5,31 @@
 --   verzuim(period, file, line, schooljaar_start, melding_id, leerling_id, soort_verzuim,
 --           buurt_code, wijk_code)
 --   incidenten(period, file, line, incident_id, datum, categorie, buurt_code, wijk_code)
+--   meldingen(period, file, line, melding_id, datum_melding, categorie, status,
+--             datum_afgehandeld, buurt_code, wijk_code)   one row per melding_id already (the
+--             latest delivery holding it: transforms/municipal.py latest_per_key)
 -- Parameters: $bijstand_regeling, $langdurig_jaren, $reden_werk, $geen_melding (list),
---   $absoluut, $vsv, $overlast (list), $jeugdoverlast (list).
+--   $absoluut, $vsv, $overlast (list), $jeugdoverlast (list), $afval (list), $ongedierte
+--   (list), $geannuleerd, $afgehandeld, $afhandeltermijn_dagen.
+-- unit_value: what a `median` indicator takes the median of (doorlooptijd: days), else NULL.
 -- A unit seen in several rows of a period (a person with two benefits, in two monthly
 -- deliveries, or after a move) is placed by the row of its latest delivery period, ties by
 -- the lowest line: so wijk, gemeente and own areas are sums of distinct units over buurten.
 WITH uit AS (
     SELECT *,
-           CAST(substr(period, 1, 4) AS INTEGER) AS y,
-           CAST(substr(period, 6, 2) AS INTEGER) AS m
+           CAST(substr(period, 1, 4) AS INTEGER) AS py,
+           CAST(substr(period, 6, 2) AS INTEGER) AS pm
     FROM uitkeringen
     WHERE regeling = $bijstand_regeling
 ),
 running AS (  -- benefits running on 31 December, from the December delivery of that year
-    SELECT y AS period_year, client_id AS unit_id, period, file, line, buurt_code, wijk_code,
+    SELECT py AS period_year, client_id AS unit_id, period, file, line, buurt_code, wijk_code,
            -- a person with several running benefits counts from the earliest start
-           min(ingangsdatum) OVER (PARTITION BY y, client_id) AS first_start
+           min(ingangsdatum) OVER (PARTITION BY py, client_id) AS first_start
     FROM uit
-    WHERE m = 12
-      AND ingangsdatum <= make_date(y, 12, 31)
-      AND (einddatum IS NULL OR einddatum >= make_date(y, 12, 31))
+    WHERE pm = 12
+      AND ingangsdatum <= make_date(py, 12, 31)
+      AND (einddatum IS NULL OR einddatum >= make_date(py, 12, 31))
 ),
 candidates AS (
     SELECT 'bijstand_personen' AS measure, period_year, unit_id, period, file, line,
@@ -35,13 +40,13 @@ candidates AS (
     FROM running
     WHERE first_start <= make_date(period_year - $langdurig_jaren, 12, 31)
     UNION ALL
-    SELECT 'bijstand_instroom', y, client_id, period, file, line, buurt_code, wijk_code
+    SELECT 'bijstand_instroom', py, client_id, period, file, line, buurt_code, wijk_code
     FROM uit
-    WHERE year(ingangsdatum) = y
+    WHERE year(ingangsdatum) = py
     UNION ALL
-    SELECT 'bijstand_uitstroom_werk', y, client_id, period, file, line, buurt_code, wijk_code
+    SELECT 'bijstand_uitstroom_werk', py, client_id, period, file, line, buurt_code, wijk_code
     FROM uit
-    WHERE year(einddatum) = y AND reden_einde = $reden_werk
+    WHERE year(einddatum) = py AND reden_einde = $reden_werk
     UNION ALL
     SELECT 'verzuim_meldingen', schooljaar_start, melding_id, period, file, line,
            buurt_code, wijk_code
@@ -65,10 +70,41 @@ candidates AS (
     SELECT 'jeugdoverlast', year(datum), incident_id, period, file, line, buurt_code, wijk_code
     FROM incidenten
     WHERE list_contains($jeugdoverlast, categorie)
+),
+person_units AS (
+    SELECT measure, CAST(period_year AS INTEGER) AS period_year, unit_id, buurt_code, wijk_code,
+           CAST(NULL AS DOUBLE) AS unit_value
+    FROM candidates
+    QUALIFY row_number() OVER (
+        PARTITION BY measure, period_year, unit_id
+        ORDER BY period DESC, line, file
+    ) = 1
+),
+reports AS (  -- reports about the public space, cancelled ones not counted
+    SELECT melding_id AS unit_id, CAST(year(datum_melding) AS INTEGER) AS period_year,
+           categorie, status, buurt_code, wijk_code,
+           date_diff('day', CAST(datum_melding AS DATE), CAST(datum_afgehandeld AS DATE))
+               AS days
+    FROM meldingen
+    WHERE status <> $geannuleerd
+),
+report_units AS (
+    SELECT 'meldingen_afval' AS measure, period_year, unit_id, buurt_code, wijk_code,
+           CAST(NULL AS DOUBLE) AS unit_value
+    FROM reports WHERE list_contains($afval, categorie)
+    UNION ALL
+    SELECT 'meldingen_ongedierte', period_year, unit_id, buurt_code, wijk_code, NULL
+    FROM reports WHERE list_contains($ongedierte, categorie)
+    UNION ALL
+    SELECT 'meldingen_geteld', period_year, unit_id, buurt_code, wijk_code, NULL
+    FROM reports
+    UNION ALL
+    SELECT 'meldingen_binnen_termijn', period_year, unit_id, buurt_code, wijk_code, NULL
+    FROM reports WHERE status = $afgehandeld AND days <= $afhandeltermijn_dagen
+    UNION ALL
+    SELECT 'doorlooptijd', period_year, unit_id, buurt_code, wijk_code, days
+    FROM reports WHERE status = $afgehandeld
 )
-SELECT measure, CAST(period_year AS INTEGER) AS period_year, unit_id, buurt_code, wijk_code
-FROM candidates
-QUALIFY row_number() OVER (
-    PARTITION BY measure, period_year, unit_id
-    ORDER BY period DESC, line, file
-) = 1
+SELECT * FROM person_units
+UNION ALL
+SELECT * FROM report_units

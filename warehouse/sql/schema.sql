@@ -51,11 +51,12 @@ CREATE TABLE dim_indicator (
     period_type VARCHAR NOT NULL,
     disclosure_rule VARCHAR NOT NULL,
     formula VARCHAR NOT NULL,
+    disclosure VARCHAR NOT NULL,
     cbs_variables VARCHAR,
     sort_order INTEGER NOT NULL,
     available BOOLEAN NOT NULL
 );
-COMMENT ON TABLE dim_indicator IS 'De indicatorencatalogus: naam, definitie, eenheid, teller en noemer, bron, richting (hoger/lager is beter), periodetype en onthullingsregel. available = er zijn cijfers voor in dit warehouse.';
+COMMENT ON TABLE dim_indicator IS 'De indicatorencatalogus: naam, definitie, eenheid, teller en noemer, bron, richting (hoger/lager is beter), periodetype en onthullingsregel (disclosure: welke onthullingscontrole geldt: kleine aantallen, geen of enquete). available = er zijn cijfers voor in dit warehouse.';
 
 CREATE TABLE dim_target (
     indicator_id VARCHAR NOT NULL,
@@ -200,50 +201,8 @@ CREATE TABLE quarantine_politie (
 );
 COMMENT ON TABLE quarantine_politie IS 'Rijen uit de politietabel (geregistreerde misdrijven per wijk en buurt per maand) die niet door het contract kwamen, met bestand, rijnummer en reden.';
 
-CREATE TABLE quarantine_uitkeringen (
-    run_id VARCHAR NOT NULL,
-    file VARCHAR NOT NULL,
-    line INTEGER,
-    column_name VARCHAR,
-    reason VARCHAR NOT NULL
-);
-COMMENT ON TABLE quarantine_uitkeringen IS 'Rijen uit de uitkeringenbestanden van de gemeente die niet door het contract kwamen of niet in een buurt te plaatsen waren: bestand, regelnummer, kolom en reden. Geen persoonsgegevens: zoek de regel op in het bestand.';
-
-CREATE TABLE quarantine_verzuim (
-    run_id VARCHAR NOT NULL,
-    file VARCHAR NOT NULL,
-    line INTEGER,
-    column_name VARCHAR,
-    reason VARCHAR NOT NULL
-);
-COMMENT ON TABLE quarantine_verzuim IS 'Rijen uit de verzuimbestanden (leerplichtadministratie) die niet door het contract kwamen of niet in een buurt te plaatsen waren: bestand, regelnummer, kolom en reden.';
-
-CREATE TABLE quarantine_leerplichtigen (
-    run_id VARCHAR NOT NULL,
-    file VARCHAR NOT NULL,
-    line INTEGER,
-    column_name VARCHAR,
-    reason VARCHAR NOT NULL
-);
-COMMENT ON TABLE quarantine_leerplichtigen IS 'Rijen uit de bestanden met leerplichtigen per gebied die niet door het contract kwamen: bestand, regelnummer, kolom en reden.';
-
-CREATE TABLE quarantine_incidenten (
-    run_id VARCHAR NOT NULL,
-    file VARCHAR NOT NULL,
-    line INTEGER,
-    column_name VARCHAR,
-    reason VARCHAR NOT NULL
-);
-COMMENT ON TABLE quarantine_incidenten IS 'Incidenten die niet door het contract kwamen of buiten de gemeente liggen: bestand, regelnummer, kolom en reden.';
-
-CREATE TABLE quarantine_pc6_buurt (
-    run_id VARCHAR NOT NULL,
-    file VARCHAR NOT NULL,
-    line INTEGER,
-    column_name VARCHAR,
-    reason VARCHAR NOT NULL
-);
-COMMENT ON TABLE quarantine_pc6_buurt IS 'Rijen uit de CBS-tabel postcode-huisnummer naar buurt die niet door het contract kwamen: bestand, regelnummer, kolom en reden.';
+-- quarantine_<source> of every municipal delivery source is made from its declaration
+-- (checks/deliveries/ddl.py quarantine_ddl) and run after this file.
 
 CREATE TABLE cbs.kerncijfers (
     period_year INTEGER NOT NULL,
@@ -394,7 +353,7 @@ pairs AS (
            i.direction, i.assessment_method,
            EXISTS (SELECT 1 FROM breaks k
                    WHERE k.indicator_id = s.indicator_id AND k.area_code = s.area_code
-                     AND k.period_year > c.baseline_year
+                     AND k.period_year >= c.baseline_year
                      AND k.period_year <= s.latest_year) AS has_break,
            bf.indicator_id IS NOT NULL AS baseline_has_row
     FROM series s
@@ -487,3 +446,14 @@ COMMENT ON COLUMN indicator_assessment.change_high IS 'Bovengrens van het 95%-in
 COMMENT ON COLUMN indicator_assessment.method IS 'De gebruikte methode voor deze rij: rate_ratio, proportie of geen_interval (geen aantallen beschikbaar: alleen de verandering telt).';
 COMMENT ON COLUMN indicator_assessment.verdict IS 'beter | slechter | geen duidelijke verandering | te weinig gegevens | geen oordeel (neutraal)';
 -- END assessment
+
+-- === delivered values with the supplier's interval (checks/deliveries: facts_sql) ===========
+CREATE TABLE fact_interval (
+    indicator_id VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    period_year INTEGER NOT NULL,
+    ci_low DOUBLE,
+    ci_high DOUBLE,
+    PRIMARY KEY (indicator_id, area_code, period_year)
+);
+COMMENT ON TABLE fact_interval IS 'Het 95%-betrouwbaarheidsinterval (ondergrens, bovengrens) dat de leverancier bij een geleverde waarde gaf, bijv. het onderzoeksbureau bij een enqueteresultaat; alleen voor gepubliceerde cellen van fact_indicator.';
