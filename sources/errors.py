@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -39,6 +40,10 @@ def describe_fault(exc: BaseException) -> str:
         return str(exc)
     text = str(exc).strip()
     first = text.splitlines()[0] if text else ""
+    if "disk I/O error" in first or "database or disk is full" in first:
+        # SQLite (Dagster's run storage) says no more than this about ENOSPC and EFBIG.
+        home = os.environ.get("DAGSTER_HOME", "the Dagster instance folder")
+        return f"{home}: Dagster's run storage could not be written (disk full or file too large)"
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
