@@ -316,3 +316,29 @@ def test_survey_values_as_delivered_under_50_suppressed_and_years_between_not_me
                 [indicator, year],
             ).fetchone()
             assert got == (None, True, "niet gemeten"), (indicator, year)
+
+
+def test_survey_and_median_of_the_split_voorburg_wijken_are_not_restated(con):
+    """The demo's Voorburg Midden was split in 2022: its 2019 and 2021 survey results (on the
+    old, larger wijk) and its MOR medians of 2019-2021 are no figures of either part."""
+    for indicator, years in (
+        ("leefomgeving.rapportcijfer_woonomgeving", (2019, 2021)),
+        ("leefomgeving.doorlooptijd_mediaan_dagen", (2019, 2020, 2021)),
+    ):
+        for code in ("WK191609", "WK191613"):
+            for year in years:
+                got = con.execute(
+                    "SELECT value, suppressed, suppression_reason FROM indicators "
+                    "WHERE indicator_id = ? AND area_code = ? AND period_year = ?",
+                    [indicator, code, year],
+                ).fetchone()
+                assert got == (None, True, "niet te herberekenen (grens gewijzigd)"), (
+                    indicator,
+                    code,
+                    year,
+                )
+        # the wijk as delivered in 2023 keeps its survey value
+    rows = survey(2023)
+    assert value(con, "leefomgeving.rapportcijfer_woonomgeving", "WK191613", 2023) == float(
+        rows[("WK191613", "RAPPORTCIJFER_WOONOMGEVING")]["waarde"]
+    )
