@@ -346,6 +346,7 @@ def municipal_indicator_facts_table(
         gemeente=config.gemeente,
         own_members=area_model.own_members,
         deliveries=deliveries,
+        years=config.years,
         **rows,
     )
     from_sources = sources_of()

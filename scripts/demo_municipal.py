@@ -21,7 +21,13 @@ Written under `<landing>/`:
   `leerplichtigen/leerplichtigen_<YYYY-YYYY>.csv` (pupils of compulsory school age per buurt,
   from the kaart's inhabitants and age shares);
 * `incidenten/incidenten_<YYYY-MM>.csv`: monthly incidents, located by RD x/y, WGS84 lat/lon or
-  only a buurtcode.
+  only a buurtcode;
+* `meldingen/meldingen_<YYYY-MM>.csv`: monthly reports about the public space (MOR), each with
+  its status at the end of the month; one file (MELDINGEN_REDELIVERY_PERIOD) also repeats the
+  reports of the month before that were still open, with their new status;
+* `enquete/enquete_<YYYY>.csv` for the survey years (ENQUETE_YEARS): the resident survey per
+  wijk of that year, the gemeente and the configured own areas, delivered aggregated, one own
+  area once with fewer than 50 respondents (ENQUETE_TOO_FEW).
 
 The mess real exports have is planted on purpose and listed in the returned summary
 (`messiness`: trait -> files; `planted`: kind, file and line of every bad row): see `file_style`
@@ -58,9 +64,12 @@ if str(ROOT) not in sys.path:  # run as a script: make the project's packages im
     sys.path.insert(0, str(ROOT))
 
 from checks.deliveries import DECLARATIONS  # noqa: E402
+from checks.deliveries.enquete import MIN_RESPONDENTEN  # noqa: E402
 from sources.kaart import read_kaart_folder  # noqa: E402
 
-SOURCES = ("uitkeringen", "verzuim", "leerplichtigen", "incidenten", "pc6_buurt")
+SOURCES = (
+    "uitkeringen", "verzuim", "leerplichtigen", "incidenten", "meldingen", "enquete", "pc6_buurt",
+)  # fmt: skip
 FIXED_TIME = dt.datetime(2025, 6, 1)  # written into XLSX metadata instead of "now"
 
 # --- the synthetic world -------------------------------------------------------------------
@@ -144,6 +153,38 @@ INCIDENT_POOL = 400  # points per buurt incidents are drawn from (hotspots repea
 HOUR_WEIGHT = np.array([3, 2, 1, 1, 1, 1, 1, 2, 3, 3, 3, 3, 4, 4, 4, 5, 6, 7, 8, 8, 8, 7, 6, 4],
                        dtype=float)  # fmt: skip
 HOUR_WEIGHT /= HOUR_WEIGHT.sum()
+
+# Reports about the public space per month for the whole gemeente, by category; the waste
+# reports lean to the focus buurten. A few thousand a year keeps `make run` fast.
+MELDING_RATE = {
+    "AFVAL_NAAST_CONTAINER": 55, "ZWERFAFVAL": 40, "GROFVUIL": 25, "ONGEDIERTE_RATTEN": 12,
+    "ONGEDIERTE_OVERIG": 5, "ONKRUID_GROEN": 20, "STRAATMEUBILAIR": 15, "VERLICHTING": 18,
+    "OVERIG": 20,
+}  # fmt: skip
+MELDING_FOCUS_FACTOR = 1.6  # waste and vermin in the focus buurten
+MELDING_CANCELLED = 0.04  # share of reports cancelled (double reports, not in public space)
+MELDING_DAYS_MEAN = 8.0  # mean days to resolution (exponential)
+# This month's file also repeats the reports of the month before that were still OPEN at its
+# end, with their status at the end of this month (the MOR system exports what changed).
+MELDINGEN_REDELIVERY_PERIOD = "2022-04"
+
+# The resident survey: every two years, per wijk of that year, the gemeente and the own areas.
+ENQUETE_YEARS = (2019, 2021, 2023)
+OWN_AREAS = {  # the own areas of wijkmonitor.toml: code -> member buurt/wijk codes
+    "LN": ("WK191602", "WK191603", "WK191606"),
+    "PH": ("BU19160201", "BU19160202"),
+    "DHN": ("BU19160601",),
+}
+ENQUETE_RESPONSE = 0.012  # respondents per inhabitant (a wijk of 8,000 gives ~100)
+ENQUETE_TOO_FEW = ("DHN", 2021, 38)  # (area, year, respondents): under the minimum of 50
+# question -> (gemeente level, shift per unit of a wijk's deprivation, sd of one answer or
+# None for a percentage, decimals)
+ENQUETE_QUESTIONS = {
+    "RAPPORTCIJFER_WOONOMGEVING": (7.4, -0.9, 1.3),
+    "PCT_ONVEILIG_BUURT": (22.0, 14.0, None),
+    "PCT_AFVAL_OP_STRAAT": (30.0, 16.0, None),
+    "SOCIALE_COHESIE": (6.1, -0.6, 1.2),
+}
 
 CASE_WORKERS = ("José Müller", "Françoise Smit", "Jürgen Bakker", "Zoë Jansen", "Anja Visser")
 
@@ -262,6 +303,8 @@ UITKERINGEN_COLUMNS = DECLARATIONS["uitkeringen"].known
 VERZUIM_COLUMNS = DECLARATIONS["verzuim"].known
 LEERPLICHTIGEN_COLUMNS = DECLARATIONS["leerplichtigen"].known
 INCIDENTEN_COLUMNS = DECLARATIONS["incidenten"].known
+MELDINGEN_COLUMNS = DECLARATIONS["meldingen"].known
+ENQUETE_COLUMNS = DECLARATIONS["enquete"].known
 
 # Bad rows, each kind a few times, spread over the files: (kind, source, period, planted value).
 # The kind names are what the summary counts; the readers' checks and the geocoder must
@@ -300,6 +343,12 @@ PLANTED: tuple[tuple[str, str, str, Any], ...] = (
     ("dubbel_incident_id", "incidenten", "2019-10", None),
     ("dubbel_incident_id", "incidenten", "2021-06", None),
     ("dubbel_incident_id", "incidenten", "2023-04", None),
+    ("afgehandeld_voor_melding", "meldingen", "2019-06", None),
+    ("afgehandeld_voor_melding", "meldingen", "2021-10", None),
+    ("afgehandeld_voor_melding", "meldingen", "2023-02", None),
+    ("afgehandeld_zonder_datum", "meldingen", "2020-03", None),
+    ("afgehandeld_zonder_datum", "meldingen", "2022-08", None),
+    ("afgehandeld_zonder_datum", "meldingen", "2024-11", None),
 )
 
 REDELIVERY_PERIOD = "2023-12"  # `uitkeringen_2023-12_v2.csv` adds three benefits the first missed
@@ -1105,8 +1154,11 @@ def write_incidenten(world: World, writer: Writer, rng: np.random.Generator) -> 
             writer.write(d)
 
 
-def incident_row(incident_id: str, when, cat: str, b: Buurt, to_wgs84, rng) -> dict[str, Any]:
-    x, y = (float(v) for v in b.pool[int(rng.integers(0, len(b.pool)))])
+def incident_row(
+    incident_id: str, when, cat: str, b: Buurt, to_wgs84, rng, pool: np.ndarray | None = None
+) -> dict[str, Any]:
+    pool = b.pool if pool is None else pool
+    x, y = (float(v) for v in pool[int(rng.integers(0, len(pool)))])
     row: dict[str, Any] = {"incident_id": incident_id, "datum": when, "categorie": cat,
                            "x": None, "y": None, "lat": None, "lon": None, "buurtcode": None}  # fmt: skip
     u = rng.random()
@@ -1146,6 +1198,120 @@ def bad_incident_row(kind, value, world: World, rows, first: dt.date, incident_i
     return kind, row, None
 
 
+def write_meldingen(world: World, writer: Writer, rng: np.random.Generator) -> None:
+    """Monthly MOR deliveries: each report with its status at the end of the month it came in
+    (cancelled, resolved with its date, or still open); MELDINGEN_REDELIVERY_PERIOD's file also
+    repeats the previous month's open reports with their new status."""
+    to_wgs84 = Transformer.from_crs(28992, 4326, always_xy=True)
+    codes = world.codes
+    pools = {c: sample_inside(world.buurten[c].inner, INCIDENT_POOL, rng) for c in codes}
+    base = np.array([max(world.buurten[c].inhabitants[world.years[0]], 200) for c in codes],
+                    dtype=float)  # fmt: skip
+    focus = np.array([MELDING_FOCUS_FACTOR if c in FOCUS else 1.0 for c in codes])
+    by_kind = {"plain": base / base.sum(), "focus": base * focus / (base * focus).sum()}
+    open_before: list[tuple[dict[str, Any], dt.date]] = []  # (row, resolution day) still open
+    for year in world.years:
+        for month in range(1, 13):
+            first, last = month_bounds(year, month)
+            period = f"{year}-{month:02d}"
+            reports = []
+            for cat, rate in MELDING_RATE.items():
+                weight = by_kind["focus" if cat.startswith(("AFVAL", "ZWERF", "GROF", "ONGE"))
+                                 else "plain"]  # fmt: skip
+                for _ in range(int(rng.poisson(rate))):
+                    day = first + dt.timedelta(days=int(rng.integers(0, last.day)))
+                    when = dt.datetime(day.year, day.month, day.day, int(rng.integers(7, 23)),
+                                       int(rng.integers(0, 60)))  # fmt: skip
+                    reports.append((when, cat, str(pick(rng, codes, weight))))
+            reports.sort(key=lambda r: (r[0], r[1], r[2]))
+            rows, still_open = [], []
+            for seq, (when, cat, code) in enumerate(reports, start=1):
+                b = world.buurten[code]
+                row = incident_row(f"M{year}{month:02d}{seq:04d}", when, cat, b, to_wgs84, rng,
+                                   pools[code])  # fmt: skip
+                row.pop("incident_id")
+                row = {"melding_id": f"M{year}{month:02d}{seq:04d}", "datum_melding": when,
+                       **row}  # fmt: skip
+                del row["datum"]
+                done = when.date() + dt.timedelta(days=int(rng.exponential(MELDING_DAYS_MEAN)))
+                if rng.random() < MELDING_CANCELLED:
+                    row.update(status="GEANNULEERD", datum_afgehandeld=None)
+                elif done <= last:
+                    row.update(status="AFGEHANDELD", datum_afgehandeld=done)
+                else:
+                    row.update(status="OPEN", datum_afgehandeld=None)
+                    still_open.append((row, done))
+                rows.append(row)
+            if period == MELDINGEN_REDELIVERY_PERIOD:  # what changed since the last file
+                for row, done in open_before:
+                    if done <= last:
+                        rows.append({**row, "status": "AFGEHANDELD", "datum_afgehandeld": done})
+            open_before = still_open
+            d = Delivery("meldingen", period, MELDINGEN_COLUMNS, rows)
+            bad = []
+            for n, (kind, _) in enumerate(planned("meldingen", period)):
+                row = dict(rows[int(rng.integers(0, len(reports)))])
+                row["melding_id"] = f"M{year}{month:02d}{len(reports) + n + 1:04d}"
+                day = row["datum_melding"].date()
+                if kind == "afgehandeld_voor_melding":  # resolved three days before it came in
+                    row.update(status="AFGEHANDELD", datum_afgehandeld=day - dt.timedelta(days=3))
+                elif kind == "afgehandeld_zonder_datum":
+                    row.update(status="AFGEHANDELD", datum_afgehandeld=None)
+                else:
+                    raise ValueError(kind)
+                bad.append((kind, row, None))
+            plant_rows(d, bad, rng)
+            writer.write(d)
+
+
+def survey_value(question: str, deprivation: float, n: int, rng) -> tuple[float, float, float]:
+    """(value, lower, upper) of one survey result: the bureau's estimate and its 95% interval."""
+    level, shift, sd = ENQUETE_QUESTIONS[question]
+    true = level + shift * deprivation
+    if sd is None:  # a percentage
+        p = min(max(true / 100, 0.02), 0.98)
+        se = 100 * float(np.sqrt(p * (1 - p) / n))
+        value = min(max(true + rng.normal(0, se), 0.5), 99.5)
+    else:
+        se = sd / float(np.sqrt(n))
+        value = true + rng.normal(0, se)
+    return round(value, 1), round(value - 1.96 * se, 1), round(value + 1.96 * se, 1)
+
+
+def write_enquete(world: World, writer: Writer, rng: np.random.Generator) -> None:
+    """The survey results per wijk of that year, the gemeente and the own areas."""
+    gemeente = "GM" + world.codes[0][2:6]
+    for year in ENQUETE_YEARS:
+        if year not in world.years:
+            continue
+        inhabitants: dict[str, float] = defaultdict(float)
+        weighted: dict[str, float] = defaultdict(float)  # inhabitants x deprivation
+        for b in world.buurten.values():
+            inh = b.inhabitants[year]
+            dep = (WIJK_PW_RATE.get(b.wijk, DEFAULT_PW_RATE) - DEFAULT_PW_RATE) / 20 + (
+                0.3 if b.code in FOCUS else 0.0
+            )
+            areas = [b.wijk_in(year), gemeente]
+            areas += [a for a, members in OWN_AREAS.items()
+                      if b.code in members or b.wijk in members]  # fmt: skip
+            for area in areas:
+                inhabitants[area] += inh
+                weighted[area] += inh * dep
+        rows = []
+        for area in sorted(inhabitants, key=lambda a: (not a.startswith("GM"), a)):
+            n = max(55, round(inhabitants[area] * ENQUETE_RESPONSE * rng.normal(1.0, 0.1)))
+            if (area, year) == ENQUETE_TOO_FEW[:2]:
+                n = ENQUETE_TOO_FEW[2]
+            for question in ENQUETE_QUESTIONS:
+                value, low, high = survey_value(
+                    question, weighted[area] / inhabitants[area], n, rng
+                )
+                rows.append({"jaar": year, "gebied_code": area, "vraag": question,
+                             "waarde": value, "n_respondenten": n, "ondergrens": low,
+                             "bovengrens": high})  # fmt: skip
+        writer.write(Delivery("enquete", str(year), ENQUETE_COLUMNS, rows))
+
+
 # --- entry points --------------------------------------------------------------------------
 
 
@@ -1171,6 +1337,8 @@ def write_municipal_demo(
                 old.unlink()
 
     rng_addr, rng_ben, rng_verz, rng_leer, rng_inc, rng_cw = np.random.default_rng(seed).spawn(6)
+    # spawned after the first six, so the earlier sources keep their bytes
+    rng_meld, rng_enq = np.random.default_rng(seed).spawn(8)[6:]
     buurten = read_buurten(landing, gemeente, years)
     addresses = make_addresses(buurten, years[0], rng_addr)
     world = World(buurten, addresses, years)
@@ -1184,6 +1352,8 @@ def write_municipal_demo(
     write_verzuim(world, writer, rng_verz)
     write_leerplichtigen(world, writer, rng_leer)
     write_incidenten(world, writer, rng_inc)
+    write_meldingen(world, writer, rng_meld)
+    write_enquete(world, writer, rng_enq)
 
     return {
         "gemeente": gemeente,
@@ -1202,6 +1372,9 @@ def write_municipal_demo(
             "rows_added": REDELIVERY_MISSED,
         },
         "pw_persons_31dec": pw_31dec,
+        "meldingen_redelivery": MELDINGEN_REDELIVERY_PERIOD,
+        "enquete_years": [y for y in ENQUETE_YEARS if y in years],
+        "enquete_too_few": dict(zip(("area", "year", "respondents"), ENQUETE_TOO_FEW, strict=True)),
     }
 
 
@@ -1215,6 +1388,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{source}: {summary['files'][source]} files, {summary['rows'][source]} rows, "
               f"{summary['bytes'][source] / 1e6:.2f} MB")  # fmt: skip
     print(f"bad rows planted: {summary['bad_rows']}")
+    print(f"survey under {MIN_RESPONDENTEN} respondents: {summary['enquete_too_few']}")
     print(f"running PW persons on 31 December: {summary['pw_persons_31dec']}")
     print(f"total size: {summary['total_bytes'] / 1e6:.2f} MB")
 

@@ -1069,7 +1069,9 @@ def generate(seed: int, out: Path) -> None:
     print(
         "municipal deliveries: "
         + ", ".join(f"{k} {v} files" for k, v in municipal["files"].items())
-        + f"; {sum(municipal['bad_rows'].values())} bad rows planted"
+        + f"; {sum(municipal['bad_rows'].values())} bad rows planted: "
+        + ", ".join(f"{kind} {n}" for kind, n in municipal["bad_rows"].items())
+        + f"; survey under 50 respondents: {municipal['enquete_too_few']}"
     )
 
 

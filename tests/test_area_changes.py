@@ -168,6 +168,52 @@ def test_an_own_area_on_the_reference_geography_gets_its_earlier_years(harmonise
     )
 
 
+MEDIAN = "leefomgeving.doorlooptijd_mediaan_dagen"
+SURVEY = "leefomgeving.rapportcijfer_woonomgeving"
+
+
+def test_a_median_and_a_survey_result_are_never_restated_onto_changed_areas(wijken):
+    """A median of the old Voorburg Midden says nothing about the median of either part, nor
+    does its survey mark: both parts get no value in 2016; unchanged wijken keep theirs, an
+    own area's survey result stays as delivered, an own area's median over the split is not
+    restated."""
+    harm = harmonisation(boundaries(wijken), reference_year=2023)
+    rows = []
+    for year, shapes in wijken.items():
+        for i, code in enumerate(sorted(shapes)):
+            rows.append(fact(MEDIAN, code, year, 5.0 + i, num=40.0 + i))
+            rows.append(fact(SURVEY, code, year, 7.0 + i / 10))
+    rows += [
+        fact(SURVEY, "VB", 2016, 7.3),  # the bureau's own result for the own area
+        fact(MEDIAN, "VB", 2016, 6.0, num=80.0),
+        fact(MEDIAN, "VB", 2023, 6.5, num=90.0),
+    ]
+    out = harmonise_facts(pd.DataFrame(rows), harm, NO_BREAKS, load_catalogue(), OWN).set_index(
+        ["indicator_id", "area_code", "period_year"]
+    )
+    for ind in (MEDIAN, SURVEY):
+        for code in ("WK191609", "WK191613"):
+            row = out.loc[(ind, code, 2016)]
+            assert pd.isna(row["value"]) and bool(row["suppressed"])
+            assert row["suppression_reason"] == "niet te herberekenen (grens gewijzigd)"
+            assert pd.isna(row["numerator"])
+        # an unchanged wijk (the first in code order: i = 0) keeps its published figure
+        first = sorted(wijken[2016])[0]
+        assert out.loc[(ind, first, 2016), "value"] == (5.0 if ind == MEDIAN else 7.0)
+        assert not out.loc[(ind, first, 2016), "suppressed"]
+        # the reference year keeps its own figures on both parts
+        i13 = sorted(wijken[2023]).index("WK191613")
+        assert out.loc[(ind, "WK191613", 2023), "value"] == pytest.approx(
+            5.0 + i13 if ind == MEDIAN else 7.0 + i13 / 10
+        )
+    assert out.loc[(SURVEY, "VB", 2016), "value"] == 7.3
+    vb = out.loc[(MEDIAN, "VB", 2016)]
+    assert pd.isna(vb["value"]) and vb["suppression_reason"] == (
+        "niet te herberekenen (grens gewijzigd)"
+    )
+    assert out.loc[(MEDIAN, "VB", 2023), "value"] == 6.5
+
+
 def test_address_flows_give_the_weights_where_both_crosswalks_are_present(wijken):
     # 40 addresses in the old WK191609: 30 stay in WK191609, 10 go to WK191613.
     rows = []

@@ -3,14 +3,19 @@ own areas equal to sums worked out here from the demo replies themselves."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import json
-from collections import defaultdict
+import statistics
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests.conftest import DEMO_LANDING
+
+REPO = Path(__file__).resolve().parents[1]
 
 CBS_INDICATORS = {
     "context.inwoners",
@@ -161,7 +166,8 @@ def test_catalogue_and_comments(con):
     n, with_def = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE length(definition) > 20) FROM dim_indicator"
     ).fetchone()
-    assert n == with_def == 26
+    listed = (REPO / "transforms" / "catalogue.toml").read_text("utf-8").count("[[indicator]]")
+    assert n == with_def == listed
     uncommented = con.execute(
         """SELECT table_name FROM duckdb_tables() WHERE comment IS NULL AND database_name = current_database()
            UNION ALL
@@ -186,3 +192,153 @@ def test_warehouse_opens_read_only(demo_build):
     with duckdb.connect(str(warehouse), read_only=True) as c, pytest.raises(duckdb.Error):
         c.execute("DELETE FROM fact_indicator")
     assert Path(warehouse).exists()
+
+
+# --------------------------------------------------------------------------- leefomgeving
+
+MELDINGEN_INDICATORS = {
+    "leefomgeving.meldingen_afval_per_1000",
+    "leefomgeving.meldingen_ongedierte_per_1000",
+    "leefomgeving.meldingen_afgehandeld_binnen_14d_pct",
+    "leefomgeving.doorlooptijd_mediaan_dagen",
+}
+ENQUETE_INDICATORS = {
+    "leefomgeving.rapportcijfer_woonomgeving",
+    "leefomgeving.pct_afval_op_straat",
+    "leefomgeving.sociale_cohesie",
+    "veiligheid.pct_onveilig_buurt",
+}
+AFVAL = {"AFVAL_NAAST_CONTAINER", "ZWERFAFVAL", "GROFVUIL"}
+
+
+def meldingen_rows() -> list[tuple[str, dict[str, str]]]:
+    """(file name, row) of every demo MOR delivery, parsed with csv only."""
+    out = []
+    for path in sorted((DEMO_LANDING / "meldingen").glob("meldingen_*.csv")):
+        with path.open(encoding="utf-8", newline="") as f:
+            out += [(path.name, r) for r in csv.DictReader(f, delimiter=";")]
+    return out
+
+
+def day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text[:10])
+
+
+def test_the_eight_leefomgeving_indicators_have_figures(con):
+    got = {
+        i
+        for (i,) in con.execute(
+            "SELECT DISTINCT indicator_id FROM indicators WHERE value IS NOT NULL "
+            "AND area_code = 'GM1916'"
+        ).fetchall()
+    }
+    assert got >= MELDINGEN_INDICATORS | ENQUETE_INDICATORS
+
+
+def test_bad_mor_rows_are_quarantined_per_reason(con):
+    expected: Counter[str] = Counter()
+    for _, r in meldingen_rows():
+        if r["status"] == "AFGEHANDELD" and not r["datum_afgehandeld"]:
+            expected["datum_afgehandeld ontbreekt bij status AFGEHANDELD"] += 1
+        elif r["datum_afgehandeld"] and day(r["datum_afgehandeld"]) < day(r["datum_melding"]):
+            expected["datum_afgehandeld voor datum_melding"] += 1
+    assert sum(expected.values()) == 6  # the generator planted 3 of each
+    got = dict(
+        con.execute("SELECT reason, count(*) FROM quarantine_meldingen GROUP BY 1").fetchall()
+    )
+    assert got == dict(expected)
+
+
+def test_mor_figures_of_the_gemeente_are_the_counts_of_the_files(con):
+    """2023 (no re-delivery that year): the afval reports per 1 000 inhabitants and the median
+    days to resolution, worked out from the files; a repeated report counts once, in its
+    latest state."""
+    latest: dict[str, dict[str, str]] = {}
+    for _, r in meldingen_rows():  # files in month order: a later one overrides
+        bad = (r["status"] == "AFGEHANDELD" and not r["datum_afgehandeld"]) or (
+            r["datum_afgehandeld"] and day(r["datum_afgehandeld"]) < day(r["datum_melding"])
+        )
+        if not bad:
+            latest[r["melding_id"]] = r
+    for year in (2022, 2023):
+        rows = [
+            r for r in latest.values()
+            if day(r["datum_melding"]).year == year and r["status"] != "GEANNULEERD"
+        ]  # fmt: skip
+        afval = sum(r["categorie"] in AFVAL for r in rows)
+        inwoners = served_figures(year)["GM1916"]["AantalInwoners"]
+        assert value(con, "leefomgeving.meldingen_afval_per_1000", "GM1916", year) == (
+            pytest.approx(afval / inwoners * 1000)
+        )
+        days = [
+            (day(r["datum_afgehandeld"]) - day(r["datum_melding"])).days
+            for r in rows
+            if r["status"] == "AFGEHANDELD"
+        ]
+        assert value(con, "leefomgeving.doorlooptijd_mediaan_dagen", "GM1916", year) == (
+            pytest.approx(statistics.median(days))
+        )
+        within = sum(d <= 14 for d in days)
+        assert value(con, "leefomgeving.meldingen_afgehandeld_binnen_14d_pct", "GM1916", year) == (
+            pytest.approx(within / len(rows) * 100)
+        )
+
+
+def survey(year: int) -> dict[tuple[str, str], dict[str, str]]:
+    with (DEMO_LANDING / "enquete" / f"enquete_{year}.csv").open(encoding="utf-8") as f:
+        return {(r["gebied_code"], r["vraag"]): r for r in csv.DictReader(f, delimiter=";")}
+
+
+def test_survey_values_as_delivered_under_50_suppressed_and_years_between_not_measured(con):
+    rows = survey(2023)
+    for area in ("GM1916", "LN", "PH", "WK191602"):
+        assert value(con, "leefomgeving.rapportcijfer_woonomgeving", area, 2023) == float(
+            rows[(area, "RAPPORTCIJFER_WOONOMGEVING")]["waarde"]
+        )
+    too_few = [
+        (area, year)
+        for year in (2019, 2021, 2023)
+        for (area, _), r in survey(year).items()
+        if int(r["n_respondenten"]) < 50
+    ]
+    assert set(too_few) == {("DHN", 2021)}
+    for indicator in ENQUETE_INDICATORS:
+        got = con.execute(
+            "SELECT value, suppressed, suppression_reason FROM indicators "
+            "WHERE indicator_id = ? AND area_code = 'DHN' AND period_year = 2021",
+            [indicator],
+        ).fetchone()
+        assert got == (None, True, "te weinig respondenten")
+        for year in (2020, 2022, 2024):
+            got = con.execute(
+                "SELECT value, suppressed, suppression_reason FROM indicators "
+                "WHERE indicator_id = ? AND area_code = 'GM1916' AND period_year = ?",
+                [indicator, year],
+            ).fetchone()
+            assert got == (None, True, "niet gemeten"), (indicator, year)
+
+
+def test_survey_and_median_of_the_split_voorburg_wijken_are_not_restated(con):
+    """The demo's Voorburg Midden was split in 2022: its 2019 and 2021 survey results (on the
+    old, larger wijk) and its MOR medians of 2019-2021 are no figures of either part."""
+    for indicator, years in (
+        ("leefomgeving.rapportcijfer_woonomgeving", (2019, 2021)),
+        ("leefomgeving.doorlooptijd_mediaan_dagen", (2019, 2020, 2021)),
+    ):
+        for code in ("WK191609", "WK191613"):
+            for year in years:
+                got = con.execute(
+                    "SELECT value, suppressed, suppression_reason FROM indicators "
+                    "WHERE indicator_id = ? AND area_code = ? AND period_year = ?",
+                    [indicator, code, year],
+                ).fetchone()
+                assert got == (None, True, "niet te herberekenen (grens gewijzigd)"), (
+                    indicator,
+                    code,
+                    year,
+                )
+        # the wijk as delivered in 2023 keeps its survey value
+    rows = survey(2023)
+    assert value(con, "leefomgeving.rapportcijfer_woonomgeving", "WK191613", 2023) == float(
+        rows[("WK191613", "RAPPORTCIJFER_WOONOMGEVING")]["waarde"]
+    )

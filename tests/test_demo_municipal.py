@@ -25,7 +25,16 @@ from pyproj import Transformer
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_LANDING = REPO / "demo" / "landing"
-SOURCES = ("uitkeringen", "verzuim", "leerplichtigen", "incidenten", "pc6_buurt")
+SOURCES = (
+    "uitkeringen", "verzuim", "leerplichtigen", "incidenten", "meldingen", "enquete", "pc6_buurt",
+)  # fmt: skip
+MOR_CATEGORIES = {
+    "AFVAL_NAAST_CONTAINER", "ZWERFAFVAL", "GROFVUIL", "ONGEDIERTE_RATTEN", "ONGEDIERTE_OVERIG",
+    "ONKRUID_GROEN", "STRAATMEUBILAIR", "VERLICHTING", "OVERIG",
+}  # fmt: skip
+QUESTIONS = {
+    "RAPPORTCIJFER_WOONOMGEVING", "PCT_ONVEILIG_BUURT", "PCT_AFVAL_OP_STRAAT", "SOCIALE_COHESIE",
+}  # fmt: skip
 REGELINGEN = {"PW", "IOAW", "IOAZ", "BBZ"}
 REDENEN = {"WERK", "VERHUIZING", "OVERLIJDEN", "OVERIG"}
 SOORTEN = {"ABSOLUUT", "RELATIEF", "LUXE", "SIGNAAL", "VSV"}
@@ -162,18 +171,20 @@ def test_writing_twice_gives_the_same_bytes(demo, tmp_path):
         }
 
     first = digests(landing)
-    # 72 + 1 (re-delivery) uitkeringen, 6 verzuim, 6 leerplichtigen, 72 incidenten, 6 pc6
-    assert len(first) == 73 + 6 + 6 + 72 + 6
+    # 72 + 1 (re-delivery) uitkeringen, 6 verzuim, 6 leerplichtigen, 72 incidenten,
+    # 72 meldingen, 3 enquete, 6 pc6
+    assert len(first) == 73 + 6 + 6 + 72 + 72 + 3 + 6
     assert digests(again) == first
 
 
 def test_summary_counts_files_bad_rows_and_size(demo):
     landing, summary = demo
     assert summary["files"] == {
-        "uitkeringen": 73, "verzuim": 6, "leerplichtigen": 6, "incidenten": 72, "pc6_buurt": 6,
+        "uitkeringen": 73, "verzuim": 6, "leerplichtigen": 6, "incidenten": 72, "meldingen": 72,
+        "enquete": 3, "pc6_buurt": 6,
     }  # fmt: skip
     kinds = (
-        "coordinaten_in_zee", "dubbel_incident_id", "dubbele_melding_id",
+        "afgehandeld_voor_melding", "afgehandeld_zonder_datum", "coordinaten_in_zee", "dubbel_incident_id", "dubbele_melding_id",
         "einddatum_voor_ingangsdatum", "geboortejaar_in_toekomst", "geen_adres_geen_coordinaten",
         "leeftijd_3_bij_melding", "onbekende_categorie", "onbekende_regeling", "onmogelijke_datum",
         "postcode_niet_in_crosswalk",
@@ -208,6 +219,10 @@ def has_marker(kind: str, rows: list[dict[str, str]], i: int, postcodes: set[str
         return not any(r.get(c) for c in ("postcode", "huisnummer", "x", "y", "lat", "buurtcode"))
     if kind == "leeftijd_3_bij_melding":
         return age_on(parse_date(r["geboortedatum"]), parse_date(r["meldingsdatum"])) == 3
+    if kind == "afgehandeld_voor_melding":
+        return day_of(parse_date(r["datum_afgehandeld"])) < day_of(parse_date(r["datum_melding"]))
+    if kind == "afgehandeld_zonder_datum":
+        return r["status"] == "AFGEHANDELD" and not r["datum_afgehandeld"]
     if kind == "onbekende_categorie":
         return r["categorie"] not in OVERLAST and not POLICE_CODE.match(r["categorie"])
     key = {"dubbele_melding_id": "melding_id", "dubbel_incident_id": "incident_id"}[kind]
@@ -475,6 +490,74 @@ def test_incidenten_good_rows_keep_the_contract_and_bad_rows_are_marked(demo):
     assert kinds["latlon"] > 0.05 * total and kinds["buurtcode"] > 0.05 * total
     assert kinds["time"] > 0 and kinds["date"] > 0
     assert kinds["overlast"] > 0 and kinds["police"] > 0
+
+
+def test_meldingen_good_rows_keep_the_contract_one_redelivery_and_bad_rows(demo):
+    landing, summary = demo
+    marked: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    first_seen: dict[str, tuple[str, dict[str, str]]] = {}
+    repeated = []
+    files = sorted((landing / "meldingen").iterdir())
+    assert [p.name for p in files] == [
+        f"meldingen_{y}-{m:02d}.csv" for y in range(2019, 2025) for m in range(1, 13)
+    ]
+    for path in files:
+        year, month = month_of(path)
+        _, rows = read_rows(path)
+        assert len(rows) < 400  # a few thousand a year
+        for r in rows:
+            came = day_of(parse_date(r["datum_melding"]))
+            assert r["categorie"] in MOR_CATEGORIES
+            assert r["x"] or r["lat"] or r["buurtcode"]
+            if r["status"] == "AFGEHANDELD" and not r["datum_afgehandeld"]:
+                marked["afgehandeld_zonder_datum"] += 1
+                continue
+            done = day_of(parse_date(r["datum_afgehandeld"])) if r["datum_afgehandeld"] else None
+            if done is not None and done < came:
+                marked["afgehandeld_voor_melding"] += 1
+                continue
+            assert (done is not None) == (r["status"] == "AFGEHANDELD")
+            assert done is None or done <= last_day(year, month)
+            if r["melding_id"] in first_seen:  # a repeat: an earlier month, a new status
+                earlier_file, earlier = first_seen[r["melding_id"]]
+                assert (came.year, came.month) < (year, month)
+                assert earlier["status"] == "OPEN" and r["status"] != "OPEN"
+                assert earlier["datum_melding"] == r["datum_melding"]
+                repeated.append(path.name)
+                continue
+            assert (came.year, came.month) == (year, month)
+            first_seen[r["melding_id"]] = (path.name, r)
+            statuses[r["status"]] += 1
+    assert marked == {"afgehandeld_voor_melding": 3, "afgehandeld_zonder_datum": 3}
+    assert set(repeated) == {f"meldingen_{summary['meldingen_redelivery']}.csv"}
+    assert len(repeated) > 10
+    total = sum(statuses.values())
+    assert 2000 * 6 < total < 5000 * 6
+    assert 0.02 * total < statuses["GEANNULEERD"] < 0.07 * total
+    assert statuses["OPEN"] > 0 and statuses["AFGEHANDELD"] > total / 2
+
+
+def test_enquete_per_wijk_of_its_year_gemeente_and_own_areas(demo):
+    landing, summary = demo
+    assert sorted(p.name for p in (landing / "enquete").iterdir()) == [
+        "enquete_2019.csv", "enquete_2021.csv", "enquete_2023.csv",
+    ]  # fmt: skip
+    too_few = []
+    for year in (2019, 2021, 2023):
+        _, rows = read_rows(landing / "enquete" / f"enquete_{year}.csv")
+        areas = {r["gebied_code"] for r in rows}
+        # Voorburg Oud (WK191613) is split off Voorburg Midden only from 2022
+        wijken = {f"WK1916{n:02d}" for n in range(1, 14 if year >= 2022 else 13)}
+        assert areas == wijken | {"GM1916", "LN", "PH", "DHN"}
+        assert len(rows) == 4 * len(areas)
+        for r in rows:
+            assert int(r["jaar"]) == year and r["vraag"] in QUESTIONS
+            assert float(r["ondergrens"]) <= float(r["waarde"]) <= float(r["bovengrens"])
+            if int(r["n_respondenten"]) < 50:
+                too_few.append((r["gebied_code"], year, int(r["n_respondenten"])))
+    assert set(too_few) == {("DHN", 2021, 38)}
+    assert summary["enquete_too_few"] == {"area": "DHN", "year": 2021, "respondents": 38}
 
 
 def test_points_lie_inside_their_buurt(demo, buurten_2019):

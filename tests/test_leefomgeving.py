@@ -205,6 +205,27 @@ def enquete(tmp_path_factory):
     return splits, facts, intervals
 
 
+def test_configured_years_without_a_survey_are_niet_gemeten_too(enquete):
+    from transforms.municipal import delivered_facts
+
+    splits, _, _ = enquete
+    accepted = pd.concat([s.accepted for s in splits], ignore_index=True)
+    facts = delivered_facts(
+        gemeente=GM,
+        own_members=OWN,
+        deliveries=pd.DataFrame({"source": "enquete", "period": [s.period for s in splits]}),
+        years=[2018, 2019, 2020, 2021, 2022, 2023, 2024],
+        enquete=accepted,
+    ).facts.set_index(["indicator_id", "area_code", "period_year"])
+    # surveys in 2019, 2021 and 2023: the other four configured years were not measured
+    for year in (2018, 2020, 2022, 2024):
+        row = facts.loc[(RAPPORT, W1, year)]
+        assert pd.isna(row["value"]) and row["suppressed"]
+        assert row["suppression_reason"] == "niet gemeten"
+    assert facts.loc[(RAPPORT, W1, 2023), "value"] == pytest.approx(7.7)
+    assert {y for (i, a, y) in facts.index if i == RAPPORT} == set(range(2018, 2025))
+
+
 def test_enquete_rows_read_are_accepted_plus_quarantined(enquete):
     splits, _, _ = enquete
     counts = {s.period: (s.rows_read, s.rows_accepted, s.rows_quarantined) for s in splits}
@@ -258,7 +279,7 @@ def test_years_without_a_survey_are_niet_gemeten_never_zero(enquete):
             row = facts.loc[(RAPPORT, area, year)]
             assert pd.isna(row["value"]) and row["suppressed"]
             assert row["suppression_reason"] == "niet gemeten"
-    # not before the first survey nor after the last
+    # without configured years: not before the first survey nor after the last
     years = {y for (i, a, y) in facts.index if i == RAPPORT}
     assert years == {2019, 2020, 2021, 2022, 2023}
 

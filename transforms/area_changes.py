@@ -380,14 +380,29 @@ def series_breaks(
 # --- restating the facts --------------------------------------------------------------------
 
 SQL_DIR = Path(__file__).with_name("sql")
+# Kinds of figure that cannot be restated from parts (indicator_kinds); the reason is Dutch.
+NOT_RESTATABLE = "not restatable"
+DELIVERED = "delivered"
+NOT_RESTATABLE_REASON = "niet te herberekenen (grens gewijzigd)"
 
 
 def indicator_kinds(catalogue: Sequence[Indicator]) -> pd.DataFrame:
     """indicator_id, kind, scale, municipal: how a figure is restated (count | ratio |
-    weighted), and whether it is built from buurten (municipal data)."""
+    weighted | not restatable | delivered), and whether it is built from buurten (municipal
+    data).
+
+    A median cannot be made from the medians of parts, nor a survey result from the results
+    of other areas: on an area whose boundary changed they get no restated value
+    (`NOT_RESTATABLE`: suppressed, 'niet te herberekenen (grens gewijzigd)'). A survey result
+    of an own area is kept as the bureau delivered it (its area is the bureau's, not summed
+    from ours); a median of an own area with a changed part is not restated either."""
     rows = []
     for i in catalogue:
-        if i.formula == "weighted":
+        if i.formula == "delivered":
+            kind = DELIVERED
+        elif i.statistic == "median":
+            kind = NOT_RESTATABLE
+        elif i.formula == "weighted":
             kind = "weighted"
         elif i.formula == "count" or (
             i.formula == "municipal" and not i.denominator_vars and not i.denominator_measure
@@ -448,7 +463,13 @@ def harmonise_facts(
         con.register("kinds", indicator_kinds(catalogue))
         con.register("own_parts", own_parts(own_members))
         sql = (SQL_DIR / "harmonise_facts.sql").read_text(encoding="utf-8")
-        harmonised = con.sql(sql, params={"reference_year": int(harm.reference_year)}).arrow()
+        harmonised = con.sql(
+            sql,
+            params={
+                "reference_year": int(harm.reference_year),
+                "not_restatable_reason": NOT_RESTATABLE_REASON,
+            },
+        ).arrow()
         con.register("harmonised", harmonised.read_all())
         sums = (SQL_DIR / "harmonise_municipal_wijken.sql").read_text(encoding="utf-8")
         out = con.sql(sums).df()

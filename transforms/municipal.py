@@ -305,14 +305,17 @@ def delivered_facts(
     own_members: pd.DataFrame,
     deliveries: pd.DataFrame,
     catalogue=None,
+    years: Sequence[int] = (),
     **sources: pd.DataFrame | None,
 ) -> DeliveredFacts:
     """Run the facts SQL of every declared source that has one (`facts_sql`) over its rows.
 
     Each SQL reads its source's rows (registered under the source's name), `deliveries`
-    (source, period), `own_members` and `indicators` (indicator_id, measure: the catalogue's
-    `delivered` indicators of that source), with `$gemeente` and the declaration's
-    `facts_params` bound; it returns FACT_COLUMNS plus ci_low, ci_high."""
+    (source, period), `own_members`, `indicators` (indicator_id, measure: the catalogue's
+    `delivered` indicators of that source) and `years` (period_year: the configured years, so
+    a source measured now and then can say which of them it did not measure), with
+    `$gemeente` and the declaration's `facts_params` bound; it returns FACT_COLUMNS plus
+    ci_low, ci_high."""
     chosen = load_catalogue() if catalogue is None else catalogue
     facts, intervals = [], []
     for source, d in DECLARATIONS.items():
@@ -332,6 +335,9 @@ def delivered_facts(
             con.register("deliveries", _input("deliveries", deliveries))
             con.register("own_members", _input("own_members", own_members))
             con.register("indicators", wanted)
+            con.register(
+                "years", pd.DataFrame({"period_year": [int(y) for y in years]}, dtype="int64")
+            )
             sql = sql_file(d.facts_sql)
             params = _params(sql, {"gemeente": gemeente, **d.facts_params})
             out = con.sql(sql, params=params).df()

@@ -5,6 +5,7 @@
 --   deliveries(source, period)           the current delivery files
 --   indicators(indicator_id, measure)    the catalogue's `delivered` indicators of enquete:
 --                                        measure = the `vraag` that gives it
+--   years(period_year)                   the configured years (may be empty)
 -- Parameter: $min_respondenten (checks/deliveries/enquete.py).
 -- Survey rules (sources.md): fewer respondents than the minimum is not published ('te weinig
 -- respondenten'); a year between two surveys without one is 'niet gemeten' (a row without a
@@ -22,9 +23,11 @@ results AS (
     FROM enquete e
     JOIN indicators i ON i.measure = e.vraag
 ),
-span AS (  -- the years from the first to the last survey
+span AS (  -- the years from the first to the last survey, and every configured year
     SELECT unnest(generate_series(min(period_year), max(period_year))) AS period_year
     FROM surveyed
+    UNION
+    SELECT period_year FROM years
 ),
 not_measured AS (
     SELECT r.indicator_id, r.area_code, s.period_year

@@ -6,17 +6,22 @@
 --                                        a boundary year's areas -> the reference areas
 --   linked(area_level, geo_year)         years whose areas the mapping covers
 --   breaks(period_year, area_code, series_break)   wijken/buurten of years without boundaries
---   kinds(indicator_id, kind, scale)     kind: count | ratio | weighted
+--   kinds(indicator_id, kind, scale)     kind: count | ratio | weighted | not restatable |
+--                                        delivered
 --   own_parts(area_code, part_code)      own areas and their parts on the reference geography
--- Parameter: $reference_year.
+-- Parameters: $reference_year, $not_restatable_reason.
 -- Rules: the reference year, the gemeente and NL00 are kept as they are. A wijk or buurt of a
 -- linked year goes to its reference area: a WHOLE one-to-one link copies the published row
 -- exactly (only the code may change); anything else is restated: counts (numerators,
 -- denominators) as sum(weight x count), rates recomputed from them, weighted CBS averages
 -- weighted by weight x their base. A restated cell is an estimate with the mapping's method;
--- a missing or suppressed part suppresses it. Years without boundaries keep their own figures
+-- a missing or suppressed part suppresses it. A median or a survey result (kind 'not
+-- restatable', 'delivered') cannot be restated from parts: such a cell gets no value,
+-- suppressed with $not_restatable_reason, never a number made up from the old area's. Years without boundaries keep their own figures
 -- on codes the reference year has, flagged series_break unless CBS vouches for the code.
--- Own areas whose parts were restated or recoded are summed again from the harmonised parts.
+-- Own areas whose parts were restated or recoded are summed again from the harmonised parts;
+-- a median of such an own area is suppressed the same way; a survey result of an own area
+-- stays as delivered (the bureau's own area, not a sum of ours).
 WITH cbs_area AS (
     SELECT f.*,
            CASE WHEN area_code LIKE 'WK%' THEN 'wijk' WHEN area_code LIKE 'BU%' THEN 'buurt' END
@@ -79,17 +84,19 @@ restated_sums AS (
 ),
 restated AS (
     SELECT r.indicator_id, r.area_code, r.period_year,
-           CASE WHEN ok THEN
+           CASE WHEN ok AND k.kind IN ('count', 'ratio', 'weighted') THEN
                CASE k.kind WHEN 'count' THEN r.val_count
                            WHEN 'ratio' THEN CASE WHEN r.den > 0 THEN r.num / r.den * k.scale END
                            WHEN 'weighted' THEN CASE WHEN r.den > 0 THEN r.val_w / r.den END
                END
            END AS value,
-           CASE WHEN ok AND k.kind <> 'weighted' THEN coalesce(r.num, r.val_count) END
+           CASE WHEN ok AND k.kind IN ('count', 'ratio') THEN coalesce(r.num, r.val_count) END
                AS numerator,
-           CASE WHEN ok AND k.kind <> 'count' THEN r.den END AS denominator,
-           NOT ok OR (k.kind <> 'count' AND NOT coalesce(r.den > 0, FALSE)) AS suppressed,
-           CASE WHEN r.n_found < r.n_parts THEN 'geen bron dit jaar'
+           CASE WHEN ok AND k.kind IN ('ratio', 'weighted') THEN r.den END AS denominator,
+           NOT ok OR k.kind NOT IN ('count', 'ratio', 'weighted')
+               OR (k.kind <> 'count' AND NOT coalesce(r.den > 0, FALSE)) AS suppressed,
+           CASE WHEN k.kind NOT IN ('count', 'ratio', 'weighted') THEN $not_restatable_reason
+                WHEN r.n_found < r.n_parts THEN 'geen bron dit jaar'
                 WHEN r.any_suppressed THEN r.reason
                 WHEN k.kind <> 'count' AND NOT coalesce(r.den > 0, FALSE)
                     THEN 'niet te berekenen (noemer 0)'
@@ -126,8 +133,10 @@ own_touched AS (  -- own areas x year with a part that was restated, recoded or 
     SELECT DISTINCT o.area_code, h.indicator_id, h.period_year
     FROM own_parts o
     JOIN cbs_harmonised h ON h.area_code = o.part_code
-    WHERE h.estimate_method IS NOT NULL OR h.series_break
-       OR h.source_code IS DISTINCT FROM h.area_code
+    JOIN kinds k USING (indicator_id)
+    WHERE (h.estimate_method IS NOT NULL OR h.series_break
+           OR h.source_code IS DISTINCT FROM h.area_code)
+      AND k.kind <> 'delivered'
 ),
 own_sums AS (
     SELECT t.area_code, t.indicator_id, t.period_year,
@@ -150,17 +159,19 @@ own_sums AS (
 ),
 own_restated AS (
     SELECT r.indicator_id, r.area_code, r.period_year,
-           CASE WHEN ok THEN
+           CASE WHEN ok AND k.kind IN ('count', 'ratio', 'weighted') THEN
                CASE k.kind WHEN 'count' THEN r.val_count
                            WHEN 'ratio' THEN CASE WHEN r.den > 0 THEN r.num / r.den * k.scale END
                            WHEN 'weighted' THEN CASE WHEN r.den > 0 THEN r.val_w / r.den END
                END
            END AS value,
-           CASE WHEN ok AND k.kind <> 'weighted' THEN coalesce(r.num, r.val_count) END
+           CASE WHEN ok AND k.kind IN ('count', 'ratio') THEN coalesce(r.num, r.val_count) END
                AS numerator,
-           CASE WHEN ok AND k.kind <> 'count' THEN r.den END AS denominator,
-           NOT ok OR (k.kind <> 'count' AND NOT coalesce(r.den > 0, FALSE)) AS suppressed,
-           CASE WHEN r.n_found < r.n_parts THEN 'geen bron dit jaar'
+           CASE WHEN ok AND k.kind IN ('ratio', 'weighted') THEN r.den END AS denominator,
+           NOT ok OR k.kind NOT IN ('count', 'ratio', 'weighted')
+               OR (k.kind <> 'count' AND NOT coalesce(r.den > 0, FALSE)) AS suppressed,
+           CASE WHEN k.kind NOT IN ('count', 'ratio', 'weighted') THEN $not_restatable_reason
+                WHEN r.n_found < r.n_parts THEN 'geen bron dit jaar'
                 WHEN r.any_suppressed THEN r.reason
                 WHEN k.kind <> 'count' AND NOT coalesce(r.den > 0, FALSE)
                     THEN 'niet te berekenen (noemer 0)'

@@ -8,6 +8,7 @@ WITH targets AS (
     FROM harmonised h
     JOIN kinds k USING (indicator_id)
     WHERE k.municipal AND h.area_code LIKE 'WK%' AND h.estimate_method IS NOT NULL
+      AND k.kind IN ('count', 'ratio')  -- a median is not a sum of its buurten
 ),
 sums AS (
     SELECT t.indicator_id, t.area_code, t.period_year,
