@@ -387,6 +387,8 @@ def _print_summary(cfg, summary: dict, seconds: float) -> None:
     table.add_column("", style="bold")
     table.add_column("")
     table.add_row("warehouse", f"{summary['warehouse']} (published: for analysts)")
+    if summary.get("checks_page"):
+        table.add_row("checks", f"{summary['checks_page']} (what was checked, what failed)")
     if summary.get("restricted"):
         table.add_row("restricted store", f"{summary['restricted']} (person-level: owner only)")
     table.add_row("areas", str(summary["areas"]))

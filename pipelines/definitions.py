@@ -80,6 +80,7 @@ from warehouse.build import (
     summarise_changes,
     write_warehouse,
 )
+from warehouse.check_docs import CHECK_COLUMNS, latest_checks, write_check_docs
 from warehouse.housekeeping import build_lock, named_faults, staged_file
 from warehouse.stores import (
     RestrictedContent,
@@ -746,6 +747,16 @@ def published_warehouse(
             publish_stores(
                 staging, target, staging_restricted, store, run_id, config.paths.published_mode
             )
+    checks_page = write_check_docs(
+        latest_checks(target),
+        target.parent / "checks",
+        "Latest outcome per source; samples of municipal deliveries are in the restricted copy.",
+    )
+    write_check_docs(
+        pd.DataFrame(checks_rows, columns=[*CHECK_COLUMNS]),
+        store.parent / "checks",
+        "Restricted: this run's outcomes with samples of unexpected values (may be personal).",
+    )
     summary = {
         "published": True,
         "run_id": run_id,
@@ -753,6 +764,7 @@ def published_warehouse(
         "changes": summarise_changes(changes),
         "warehouse": str(target),
         "restricted": str(store),
+        "checks_page": str(checks_page),
         "areas": len(dim_area),
         "years": content.run["years"],
         "indicators": content.run["indicators"],

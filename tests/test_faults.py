@@ -105,6 +105,9 @@ def test_header_only_redelivery_keeps_the_earlier_figures(demo_build, tmp_path):
             "SELECT warnings FROM meta_run ORDER BY finished_at DESC LIMIT 1"
         ).fetchone()
     assert any(w.startswith(f"{v2}: not used") for w in warnings), warnings
+    # ... and the check page of the source says it failed.
+    page = (warehouse.parent / "checks" / "uitkeringen.html").read_text(encoding="utf-8")
+    assert "herlevering_niet_kleiner" in page and "FAILED" in page
 
 
 def test_validate_says_0_rows_for_a_header_only_file(tmp_path):

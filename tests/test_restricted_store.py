@@ -233,3 +233,23 @@ def test_unsafe_store_settings_are_refused(tmp_path, line, message):
     cfg = write_demo_config(tmp_path, **{old: line})
     with pytest.raises(ConfigError, match=message):
         load_config(cfg)
+
+
+def test_check_pages_show_every_source_and_keep_municipal_samples_restricted(demo_build):
+    _, warehouse = demo_build
+    index = warehouse.parent / "checks" / "index.html"
+    text = index.read_text(encoding="utf-8")
+    for source in ("cbs_kerncijfers", "cbs_kaart", "politie", "uitkeringen", "verzuim"):
+        assert f'href="{source}.html"' in text
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        expectations = con.execute(
+            "SELECT count(*) FROM meta_check WHERE source = 'uitkeringen'"
+        ).fetchone()[0]
+    page = (warehouse.parent / "checks" / "uitkeringen.html").read_text(encoding="utf-8")
+    assert page.count("<tr>") == expectations + 1  # a header row and one per expectation
+    # The restricted copy is in the owner-only folder; the published one has no samples of
+    # municipal deliveries (meta_check holds none), so no pseudonym of the deliveries.
+    restricted = warehouse.parent / "restricted" / "checks" / "index.html"
+    assert restricted.exists() and stat.S_IMODE(restricted.parent.parent.stat().st_mode) == 0o700
+    ids = _delivered_values(warehouse.parent.parent / "landing", "uitkeringen", "client_id")
+    assert not [i for i in ids if len(i) >= 5 and i in page]
