@@ -622,7 +622,10 @@ def _protect_group(
             if len(hidden) != 1 or hidden[0] not in secret:
                 continue
             options = sorted((p for p in parts if p in published), key=order)
-            if not options and total in published:
+            # The total when no part is left, or when it is a pooled figure: that gives way
+            # before the single years it adds up (order puts pooled cells first).
+            pooled_total = not order(total)[0]
+            if total in published and (not options or pooled_total):
                 options = [total]
             if options:
                 suppress(options[0])
