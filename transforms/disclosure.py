@@ -48,6 +48,13 @@ numerators and complements, linked by denominator = numerator + complement in ev
   numerator of a rate whose denominator was suppressed) is then protected like a secondary
   cell, so that it cannot be recovered or narrowed either.
 
+Pooled figures (issue 12, transforms/pooling.py): a three-year figure of a count in a focus or
+programme area is a cell of its own (label `<count> [start-end]`, period_year = its last year)
+with one more relation, across years: pooled(area) = single(area, y1) + single(area, y2) +
+single(area, y3). A family of counts with pooled cells is therefore audited as one group over
+all its years (key (family, ACROSS_YEARS), cells ((label, year), area)); families without them
+keep one group per year. A pooled figure gives way first: it only stands in for single years.
+
 `protect` returns a `ProtectionResult`. The independent checks, used by the tests and by the
 exporter before anything leaves the warehouse, work from the published cells alone:
 `recoverable_cells` (exact recovery), `interval_audit` (ranges too narrow) and `small_counts`
