@@ -74,6 +74,7 @@ from transforms.catalogue import load_catalogue
 from transforms.disclosure import protect, recoverable_cells
 from transforms.facts import RESTRICTED_COLUMNS, dim_indicator, finish_facts
 from transforms.indicators import cbs_indicator_facts, combine_years
+from transforms.pooling import pooled_candidates
 from warehouse.build import (
     WarehouseContent,
     staging_path,
@@ -438,15 +439,26 @@ def protected_indicator_facts(
         is_synthetic(config.paths.landing),
         context.run_id,
     )
+    indicators = dim_indicator(catalogue, facts)
+    # Three-year figures for small counts in focus and programme areas (transforms.pooling),
+    # protected together with the single years they add up.
+    pooled = pooled_candidates(
+        facts,
+        area_model.dim_area,
+        indicators,
+        config.disclosure.min_count,
+        context.run_id,
+    )
     result = protect(
         facts,
         area_model.dim_area,
-        dim_indicator(catalogue, facts),
+        indicators,
         config.disclosure.min_count,
         config.disclosure.protection_interval,
+        pooled=pooled,
     )
     protected, restricted = result.protected, result.restricted
-    problems = recoverable_cells(protected, area_model.dim_area, dim_indicator(catalogue, facts))
+    problems = recoverable_cells(protected, area_model.dim_area, indicators, result.pooled)
     narrow = result.audit[~result.audit["safe"].astype(bool)]
     if len(problems) or len(narrow):
         raise RuntimeError(
@@ -460,6 +472,7 @@ def protected_indicator_facts(
             "restricted": restricted,
             "audit": result.audit,
             "as_published": as_published_facts,
+            "pooled": result.pooled,
         },
         metadata={
             "fact_rows": len(protected),
@@ -680,6 +693,7 @@ def published_warehouse(
             "area_change": area_changes["harmonisation"].area_change,
             "fact_indicator_as_published": protected_indicator_facts["as_published"],
             "fact_interval": municipal_indicator_facts_table.get("intervals", pd.DataFrame()),
+            "fact_indicator_pooled": protected_indicator_facts["pooled"],  # sql/pooled.sql
         },
         # Never a delivered value in the published warehouse (checks.quarantine).
         quarantine=public_quarantines(

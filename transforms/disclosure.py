@@ -48,6 +48,13 @@ numerators and complements, linked by denominator = numerator + complement in ev
   numerator of a rate whose denominator was suppressed) is then protected like a secondary
   cell, so that it cannot be recovered or narrowed either.
 
+Pooled figures (issue 12, transforms/pooling.py): a three-year figure of a count in a focus or
+programme area is a cell of its own (label `<count> [start-end]`, period_year = its last year)
+with one more relation, across years: pooled(area) = single(area, y1) + single(area, y2) +
+single(area, y3). A family of counts with pooled cells is therefore audited as one group over
+all its years (key (family, ACROSS_YEARS), cells ((label, year), area)); families without them
+keep one group per year. A pooled figure gives way first: it only stands in for single years.
+
 `protect` returns a `ProtectionResult`. The independent checks, used by the tests and by the
 exporter before anything leaves the warehouse, work from the published cells alone:
 `recoverable_cells` (exact recovery), `interval_audit` (ranges too narrow) and `small_counts`
@@ -84,6 +91,9 @@ _MAX_TRIES = 4  # candidate cells tested per unresolved target
 _MAX_POINTS = 48  # feasible points kept per group to settle cells without LPs  # counts are whole numbers; LP bounds are compared with this slack
 
 Cell = tuple[str, str, int]  # (count label, area_code, period_year)
+# pooled count label -> (count label, its years): a pooled cell is the sum of those single years
+Windows = dict[str, tuple[str, tuple[int, ...]]]
+ACROSS_YEARS = 0  # the period of a group that holds every year of a family (pooled figures)
 Relation = tuple[Hashable, tuple[Hashable, ...]]  # (total, parts): areas, or (label, area)
 Point = dict[Hashable, float]  # one assignment of values to hidden cells
 
@@ -115,6 +125,7 @@ class ProtectionResult:
     protected: pd.DataFrame
     restricted: pd.DataFrame
     audit: pd.DataFrame
+    pooled: pd.DataFrame | None = None  # the pooled figures given, protected alike
 
 
 AUDIT_COLUMNS = [
@@ -188,6 +199,48 @@ def relations(areas: pd.DataFrame) -> list[Relation]:
 
 def _to_pandas(frame: pa.Table | pd.DataFrame) -> pd.DataFrame:
     return frame.to_pandas() if isinstance(frame, pa.Table) else frame.copy()
+
+
+def pooled_label(label: str, start: int, end: int) -> str:
+    """The count label of a pooled figure: the count over the years start..end."""
+    return f"{label} [{start}-{end}]"
+
+
+def _with_pooled(
+    facts: pd.DataFrame, roles: dict[str, CountRoles], pooled: pd.DataFrame | None
+) -> tuple[pd.DataFrame, dict[str, CountRoles], Windows]:
+    """`facts` with the pooled figures appended as fact rows of their own (indicator_id
+    `<indicator> [start-end]`, period_year = the window's last year, value = the pooled count),
+    the roles extended with their counts, and the windows that tie them to the single years.
+    Rows of a pooled indicator without a role of its own are left out."""
+    if pooled is None or len(pooled) == 0:
+        return facts, roles, {}
+    pooled = pooled[pooled["indicator_id"].isin(list(roles))]
+    roles = dict(roles)
+    windows: Windows = {}
+    ids = []
+    for indicator, start, end in zip(
+        pooled["indicator_id"], pooled["window_start"], pooled["window_end"], strict=True
+    ):
+        start, end = int(start), int(end)
+        pid = pooled_label(indicator, start, end)
+        label = pooled_label(roles[indicator].count, start, end)
+        roles[pid] = CountRoles(count=label, is_count=True, denominator=None)
+        windows[label] = (roles[indicator].count, tuple(range(start, end + 1)))
+        ids.append(pid)
+    rows = pd.DataFrame(
+        {
+            "indicator_id": ids,
+            "area_code": pooled["area_code"].astype(str).to_numpy(),
+            "period_year": pooled["window_end"].astype("int64").to_numpy(),
+            "value": pd.to_numeric(pooled["value"], errors="coerce").astype("float64").to_numpy(),
+            "numerator": np.nan,
+            "denominator": np.nan,
+            "suppressed": pooled["suppressed"].astype(bool).to_numpy(),
+            "suppression_reason": pooled["suppression_reason"].astype("string").to_numpy(),
+        }
+    )
+    return pd.concat([facts, rows], ignore_index=True), roles, windows
 
 
 def _references(facts: pd.DataFrame, roles: dict[str, CountRoles]) -> pd.DataFrame:
@@ -576,7 +629,10 @@ def _protect_group(
             if len(hidden) != 1 or hidden[0] not in secret:
                 continue
             options = sorted((p for p in parts if p in published), key=order)
-            if not options and total in published:
+            # The total when no part is left, or when it is a pooled figure: that gives way
+            # before the single years it adds up (order puts pooled cells first).
+            pooled_total = not order(total)[0]
+            if total in published and (not options or pooled_total):
                 options = [total]
             if options:
                 suppress(options[0])
@@ -642,25 +698,75 @@ def _neighbours(
     return near
 
 
-def _cell_order(level: dict[str, str], counts: dict[Hashable, float]) -> Callable:
-    """The cost of giving up a (label, area) cell: level first (a buurt is the cheapest),
-    then its count."""
+def _cell_order(
+    level: dict[str, str], counts: dict[Hashable, float], windows: Windows | None = None
+) -> Callable:
+    """The cost of giving up a (label, area) cell: a pooled figure first (it only stands in
+    for single years), then level (a buurt is the cheapest), then its count."""
+    windows = windows or {}
 
     def order(cell: Hashable) -> tuple:
-        return (_LEVEL_RANK.get(level.get(cell[1], ""), 9), counts.get(cell, np.inf), cell)
+        label = cell[0][0] if isinstance(cell[0], tuple) else cell[0]
+        rank = _LEVEL_RANK.get(level.get(cell[1], ""), 9)
+        return (label not in windows, rank, counts.get(cell, np.inf), cell)
 
     return order
 
 
 def _cells_by_group(
-    cells: Iterable[Cell], links: list[tuple[str, str, str]]
+    cells: Iterable[Cell], links: list[tuple[str, str, str]], windows: Windows | None = None
 ) -> dict[tuple[tuple[str, ...], int], list[Cell]]:
-    """(family of linked labels, period_year) -> its cells."""
+    """(family of linked labels, period_year) -> its cells. A family with pooled figures
+    (`windows`: pooled label -> (count label, years)) is one group over all its years, key
+    (family, ACROSS_YEARS): the pooled cells tie the years together."""
     cells = list(cells)
-    families = _families({c[0] for c in cells}, links)
+    windows = windows or {}
+    tied = [(base, pooled, pooled) for pooled, (base, _) in windows.items()]
+    families = _families({c[0] for c in cells}, [*links, *tied])
+    across = {families[p] for p in windows if p in families}
     out: dict[tuple[tuple[str, ...], int], list[Cell]] = defaultdict(list)
     for c in cells:
-        out[(families[c[0]], c[2])].append(c)
+        family = families[c[0]]
+        out[(family, ACROSS_YEARS if family in across else c[2])].append(c)
+    return out
+
+
+def _inner(cell: Cell, key: tuple) -> Hashable:
+    """The cell as the LP of its group knows it: (label, area) within one year; across years
+    ((label, period_year), area)."""
+    return ((cell[0], cell[2]), cell[1]) if key[1] == ACROSS_YEARS else (cell[0], cell[1])
+
+
+def _outer(inner: Hashable, key: tuple) -> Cell:
+    """`_inner` undone."""
+    if key[1] == ACROSS_YEARS:
+        return (inner[0][0], inner[1], inner[0][1])  # type: ignore[index]
+    return (inner[0], inner[1], key[1])  # type: ignore[index]
+
+
+def _relations_of(
+    key: tuple,
+    group: list[Cell],
+    area_rels: list[Relation],
+    links: list[tuple[str, str, str]],
+    windows: Windows,
+) -> list[Relation]:
+    """The relations of one group: within a year those of `_group_relations`; across years
+    those of every year, plus pooled(area) = single(area, y1) + ... for every pooled cell."""
+    family = key[0]
+    if key[1] != ACROSS_YEARS:
+        return _group_relations(area_rels, family, links, {(c[0], c[1]) for c in group})
+    present = {_inner(c, key) for c in group}
+    singles = tuple(sorted({(c[0], c[2]) for c in group if c[0] not in windows}))
+    years = sorted({y for _, y in singles})
+    yearly = [
+        ((den, y), (num, y), (comp, y)) for y in years for den, num, comp in links if comp in family
+    ]
+    out = _group_relations(area_rels, singles, yearly, present)
+    for c in group:
+        if c[0] in windows:
+            base, span = windows[c[0]]
+            out.append((_inner(c, key), tuple(((base, y), c[1]) for y in span)))
     return out
 
 
@@ -674,6 +780,7 @@ def protect(
     indicators: pd.DataFrame,
     min_count: int,
     protection_interval: float | None = None,
+    pooled: pd.DataFrame | None = None,
 ) -> ProtectionResult:
     """Apply primary and secondary suppression and the interval audit to the municipal counts
     in `facts`.
@@ -682,14 +789,20 @@ def protect(
     denominator, suppressed, suppression_reason, ...); areas: dim_area rows (area_code,
     area_level, parent_code, members); indicators: dim_indicator rows (indicator_id, formula,
     source, unit, numerator, denominator); protection_interval: the narrowest range a hidden
-    cell may be pinned down to (default `min_count`)."""
+    cell may be pinned down to (default `min_count`); pooled: three-year figures
+    (transforms.pooling: indicator_id, area_code, window_start, window_end, value, suppressed,
+    suppression_reason), protected together with the single years they add up: a pooled
+    figure minus published single years must not give away or narrow a hidden one. Returned,
+    protected, as `ProtectionResult.pooled`."""
     width = float(min_count if protection_interval is None else protection_interval)
-    original = _to_pandas(facts).reset_index(drop=True)
-    roles = count_roles(indicators)
+    singles = _to_pandas(facts).reset_index(drop=True)
+    n_facts = len(singles)
+    original, roles, windows = _with_pooled(singles, count_roles(indicators), pooled)
+    pooled = None if pooled is None else pooled.reset_index(drop=True)
     refs = _references(original, roles)
     if refs.empty:
         return ProtectionResult(
-            original.copy(), original.iloc[0:0].assign(disclosure_kind=""), _empty_audit()
+            singles.copy(), singles.iloc[0:0].assign(disclosure_kind=""), _empty_audit(), pooled
         )
     area_rels = relations(areas)
     level = dict(zip(areas["area_code"], areas["area_level"], strict=True))
@@ -713,22 +826,22 @@ def protect(
         refs["row"], refs["label"], refs["area_code"], refs["period_year"], strict=True
     ):
         row_cells[int(r)].append((str(lab), str(a), int(y)))
-    groups = _cells_by_group(counts, links)
+    groups = _cells_by_group(counts, links, windows)
     group_of = {c: key for key, group in groups.items() for c in group}
     # Feasible points per group, starting with the true values: LPs are skipped where these
     # already show a cell is safe.
     points: dict[tuple, list[Point]] = {}
     for key, group in groups.items():
-        true = {(c[0], c[1]): counts[c] for c in group if not np.isnan(counts[c])}
+        true = {_inner(c, key): counts[c] for c in group if not np.isnan(counts[c])}
         points[key] = [true]
     safe: dict[tuple, set] = defaultdict(set)
 
     def group_state(key: tuple) -> tuple[list[Relation], dict, set, set]:
         group = groups[key]
-        gcounts = {(c[0], c[1]): counts[c] for c in group}
-        published = {(c[0], c[1]) for c in group if c in exposed and c not in secret}
-        hidden = {(c[0], c[1]) for c in group if c in secret}
-        rels = _group_relations(area_rels, key[0], links, set(gcounts))
+        gcounts = {_inner(c, key): counts[c] for c in group}
+        published = {_inner(c, key) for c in group if c in exposed and c not in secret}
+        hidden = {_inner(c, key) for c in group if c in secret}
+        rels = _relations_of(key, group, area_rels, links, windows)
         return rels, gcounts, published, hidden
 
     dirty = set(groups)
@@ -737,11 +850,11 @@ def protect(
             rels, gcounts, published, hidden = group_state(key)
             if not hidden:
                 continue
-            order = _cell_order(level, gcounts)
+            order = _cell_order(level, gcounts, windows)
             added = _protect_group(
                 rels, gcounts, published, hidden, order, width, points[key], safe[key]
             )
-            secret |= {(lab, a, key[1]) for lab, a in added}
+            secret |= {_outer(c, key) for c in added}
         suppressed_rows = {r for r, cs in row_cells.items() if any(c in secret for c in cs)}
         still_shown = {
             c for r, cs in row_cells.items() if r not in suppressed_rows for c in cs if c in exposed
@@ -771,26 +884,30 @@ def protect(
         if not hidden:
             continue
         found = ranges(rels, {c: gcounts[c] for c in published}, hidden, None, points[key])
-        for (lab, area), (lo, hi) in found.items():
-            cell = (lab, area, key[1])
+        for inner, (lo, hi) in found.items():
+            cell = _outer(inner, key)
             audit_rows.append(
-                (lab, area, key[1], counts[cell], lo, hi, hi - lo, hi - lo >= width - _LP_TOL)
-                + (kind(cell),)
+                (*cell, counts[cell], lo, hi, hi - lo, hi - lo >= width - _LP_TOL) + (kind(cell),)
             )
     audit = pd.DataFrame(audit_rows, columns=AUDIT_COLUMNS).sort_values(
         ["count_label", "period_year", "area_code"], ignore_index=True
     )
 
-    protected = original.copy()
     rows = sorted(suppressed_rows)
+    if pooled is not None:
+        hidden_pooled = [r - n_facts for r in rows if r >= n_facts]
+        pooled = _hide(pooled, hidden_pooled)
+    rows = [r for r in rows if r < n_facts]
     if not rows:
-        return ProtectionResult(protected, original.iloc[0:0].assign(disclosure_kind=""), audit)
+        return ProtectionResult(
+            singles.copy(), singles.iloc[0:0].assign(disclosure_kind=""), audit, pooled
+        )
     kinds = {KIND_PRIMARY: 0, KIND_COMPLEMENT: 1, KIND_SECONDARY: 2}
     row_kind = [
         min((kind(c) for c in row_cells[r] if c in secret), key=kinds.get, default=KIND_SECONDARY)
         for r in rows
     ]
-    before = original.loc[rows]
+    before = singles.loc[rows]
     changed = (
         before["value"].notna()
         | before["numerator"].notna()
@@ -798,12 +915,20 @@ def protect(
         | ~before["suppressed"].astype(bool)
         | (before["suppression_reason"].astype("string").fillna("") != REASON_SMALL)
     ).to_numpy()
-    for col in ("value", "numerator", "denominator"):
-        protected.loc[rows, col] = np.nan
-    protected.loc[rows, "suppressed"] = True
-    protected.loc[rows, "suppression_reason"] = REASON_SMALL
     restricted = before.assign(disclosure_kind=row_kind)[changed].copy()
-    return ProtectionResult(protected, restricted, audit)
+    return ProtectionResult(_hide(singles, rows), restricted, audit, pooled)
+
+
+def _hide(frame: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
+    """A copy of `frame` with `rows` cleared and suppressed for small numbers."""
+    out = frame.copy()
+    if rows:
+        for col in ("value", "numerator", "denominator"):
+            if col in out:
+                out.loc[rows, col] = np.nan
+        out.loc[rows, "suppressed"] = True
+        out.loc[rows, "suppression_reason"] = REASON_SMALL
+    return out
 
 
 # --- independent checks on what is published ----------------------------------------------------
@@ -833,27 +958,34 @@ def _published_cells(
     return refs, cells
 
 
-def _groups_of(cells: pd.DataFrame, roles: dict[str, CountRoles], area_rels: list[Relation]):
-    """Per group with a secret cell: (year, rels, published values, secret (label, area))."""
+def _groups_of(
+    cells: pd.DataFrame,
+    roles: dict[str, CountRoles],
+    area_rels: list[Relation],
+    windows: Windows | None = None,
+):
+    """Per group with a secret cell: (group key, rels, published values, secret cells) with
+    the cells as the group's LP knows them (`_inner`; `_outer` gives the Cell back)."""
     links = _links(roles)
+    windows = windows or {}
     index = list(cells.index)
     shown = cells["shown"].to_numpy()
     secret = cells["secret"].to_numpy()
     count = cells["count"].to_numpy()
     where = {c: i for i, c in enumerate(index)}
-    for (family, year), group in sorted(_cells_by_group(index, links).items()):
-        hidden = {(c[0], c[1]) for c in group if secret[where[c]]}
+    for key, group in sorted(_cells_by_group(index, links, windows).items()):
+        hidden = {_inner(c, key) for c in group if secret[where[c]]}
         if not hidden:
             continue
-        published = {(c[0], c[1]): float(count[where[c]]) for c in group if shown[where[c]]}
-        rels = _group_relations(area_rels, family, links, {(c[0], c[1]) for c in group})
-        yield year, rels, published, hidden
+        published = {_inner(c, key): float(count[where[c]]) for c in group if shown[where[c]]}
+        yield key, _relations_of(key, group, area_rels, links, windows), published, hidden
 
 
 def recoverable_cells(
     protected: pa.Table | pd.DataFrame,
     areas: pd.DataFrame,
     indicators: pd.DataFrame | None = None,
+    pooled: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Cells suppressed for small numbers (`kleine aantallen...`) that can still be worked out
     from what is published: by subtraction within an indicator x period (any combination of
@@ -861,8 +993,11 @@ def recoverable_cells(
 
     Without `indicators`, every indicator with such a cell is checked on its own numerator
     (or value). With it, counts shared between indicators are checked together, as `protect`
-    treats them, shares with their complements. Returns indicator_id, area_code, period_year,
-    reason (Dutch); empty when nothing is recoverable."""
+    treats them, shares with their complements. With `pooled` (published three-year figures,
+    needs `indicators`) the pooled cells and their relations to the single years count too;
+    a hidden pooled cell is reported as indicator_id `<indicator> [start-end]`. Returns
+    indicator_id, area_code, period_year, reason (Dutch); empty when nothing is
+    recoverable."""
     facts = _to_pandas(protected).reset_index(drop=True)
     columns = ["indicator_id", "area_code", "period_year", "reason"]
     reasons = facts["suppression_reason"].astype("string").fillna("")
@@ -875,6 +1010,9 @@ def recoverable_cells(
         roles = {
             i: CountRoles(count=i, is_count=bool(den.get(i, True)), denominator=None) for i in ids
         }
+    facts, roles, windows = _with_pooled(facts, roles, pooled)
+    reasons = facts["suppression_reason"].astype("string").fillna("")
+    small = reasons.str.startswith(_SMALL).to_numpy()
     refs, cells = _published_cells(facts, roles)
     if refs.empty:
         return pd.DataFrame(columns=columns)
@@ -895,9 +1033,9 @@ def recoverable_cells(
                 }
             )
     determined: set[Cell] = set()
-    for year, rels, published, hidden in _groups_of(cells, roles, relations(areas)):
-        for lab, a in determined_cells(rels, set(published), hidden):
-            determined.add((lab, a, year))
+    for key, rels, published, hidden in _groups_of(cells, roles, relations(areas), windows):
+        for c in determined_cells(rels, set(published), hidden):
+            determined.add(_outer(c, key))
     if determined:
         hit = refs[
             [
@@ -940,6 +1078,7 @@ def interval_audit(
     areas: pd.DataFrame,
     indicators: pd.DataFrame,
     protection_interval: float,
+    pooled: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The interval audit from the published cells alone (no restricted values): for every
     count hidden for small numbers, the smallest and largest value it can take given every
@@ -947,17 +1086,20 @@ def interval_audit(
 
     Returns one row per hidden count cell: indicator_id (the first indicator whose suppressed
     row stands for it), count_label, area_code, period_year, lower, upper (inf when
-    unbounded), width, safe (width >= protection_interval). Raises ValueError when the
-    published counts contradict the area relations."""
+    unbounded), width, safe (width >= protection_interval). With `pooled` (published
+    three-year figures) their cells and pooled = sum of the single years are part of it: a
+    hidden pooled cell has indicator_id `<indicator> [start-end]` and period_year its last
+    year. Raises ValueError when the published counts contradict the area relations."""
     facts = _to_pandas(published).reset_index(drop=True)
-    roles = count_roles(indicators)
+    facts, roles, windows = _with_pooled(facts, count_roles(indicators), pooled)
     refs, cells = _published_cells(facts, roles)
     if refs.empty:
         return pd.DataFrame(columns=INTERVAL_AUDIT_COLUMNS)
     first = cells["indicator_id"].to_dict()
     out = []
-    for year, rels, values, hidden in _groups_of(cells, roles, relations(areas)):
-        for (lab, area), (lo, hi) in ranges(rels, values, hidden).items():
+    for key, rels, values, hidden in _groups_of(cells, roles, relations(areas), windows):
+        for inner, (lo, hi) in ranges(rels, values, hidden).items():
+            lab, area, year = _outer(inner, key)
             safe = hi - lo >= protection_interval - _LP_TOL
             out.append((first[(lab, area, year)], lab, area, year, lo, hi, hi - lo, safe))
     frame = pd.DataFrame(out, columns=INTERVAL_AUDIT_COLUMNS)
@@ -965,13 +1107,18 @@ def interval_audit(
 
 
 def small_counts(
-    facts: pa.Table | pd.DataFrame, indicators: pd.DataFrame, min_count: int
+    facts: pa.Table | pd.DataFrame,
+    indicators: pd.DataFrame,
+    min_count: int,
+    pooled: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Published counts of municipal person-level data below `min_count`: indicator_id,
     area_code, period_year, column ('numerator'/'value', 'denominator', or 'complement': the
-    denominator minus the numerator of a share). Empty when none."""
+    denominator minus the numerator of a share). Pooled figures (`pooled`) are checked too,
+    as indicator_id `<indicator> [start-end]`. Empty when none."""
     frame = _to_pandas(facts).reset_index(drop=True)
-    refs = _references(frame, count_roles(indicators))
+    frame, roles, _ = _with_pooled(frame, count_roles(indicators), pooled)
+    refs = _references(frame, roles)
     bad = refs[refs["count"].notna() & (refs["count"] < min_count)]
     rows = frame.loc[bad["row"], ["indicator_id", "area_code", "period_year"]].reset_index(
         drop=True

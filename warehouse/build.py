@@ -21,6 +21,7 @@ from checks.deliveries.ddl import quarantine_ddl
 
 SCHEMA_SQL = Path(__file__).with_name("sql") / "schema.sql"
 AREAS_SQL = Path(__file__).with_name("sql") / "areas.sql"  # areas per year, area changes
+POOLED_SQL = Path(__file__).with_name("sql") / "pooled.sql"  # three-year figures (issue 12)
 # Our staging and history-copy files, and what DuckDB keeps beside them (.wal, a .tmp folder).
 _STAGING = re.compile(
     r"^\.(?P<name>.+)\.(?:tmp|previous)-(?P<pid>\d+)-(?P<run>[0-9a-f-]+)(?:\.wal|\.tmp)?$"
@@ -106,6 +107,7 @@ def write_warehouse(
         con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
         con.execute(quarantine_ddl())
         con.execute(AREAS_SQL.read_text(encoding="utf-8"))
+        con.execute(POOLED_SQL.read_text(encoding="utf-8"))
         _insert(
             con, "meta_config", pd.DataFrame([{"run_id": content.run["run_id"], **content.config}])
         )

@@ -118,6 +118,7 @@ class ExportData:
     run: dict  # the latest run in meta_run
     inputs: pd.DataFrame  # meta_input of that run
     compare: list[str] = field(default_factory=list)  # focus, programme, gemeente, NL codes
+    pooled: pd.DataFrame | None = None  # fact_indicator_pooled (None: an older warehouse)
     images: dict[tuple, bytes] = field(default_factory=dict)  # PNGs drawn once, used twice
     _memo: dict = field(default_factory=dict, repr=False)  # lookups worked out once
 
@@ -190,6 +191,30 @@ class ExportData:
         if reason == "geen bron dit jaar" and (latest is None or year > latest):
             return NOT_PUBLISHED
         return f"onderdrukt ({reason})" if isinstance(reason, str) and reason else "onderdrukt"
+
+    def pooled_figure(self, indicator_id: str, code: str, year: int) -> tuple[float, str] | None:
+        """(value, period label) of the published three-year figure standing in for a
+        suppressed single year: the window ending in `year`, else the latest published window
+        that holds it; None when there is none."""
+        if self.pooled is None or self.pooled.empty:
+            return None
+
+        def index():
+            shown = self.pooled[~self.pooled["suppressed"].astype(bool)]
+            shown = shown[shown["value"].notna()]
+            out: dict[tuple, list] = {}
+            for r in shown.itertuples(index=False):
+                out.setdefault((r.indicator_id, r.area_code), []).append(
+                    (int(r.window_start), int(r.window_end), float(r.value), r.period_label)
+                )
+            return out
+
+        windows = self._once("pooled", index).get((indicator_id, code), [])
+        holding = [w for w in windows if w[0] <= year <= w[1]]
+        if not holding:
+            return None
+        best = max(holding, key=lambda w: (w[1] == year, w[1]))
+        return best[2], best[3]
 
     def cell(self, indicator_id: str, code: str, year: int) -> pd.Series | None:
         """The long row of one indicator x comparison area x year; None when there is none."""
@@ -298,6 +323,9 @@ def _read(con: duckdb.DuckDBPyConnection, warehouse: Path) -> ExportData:
         inputs=inputs,
     )
     data.compare = comparison_areas(areas, config["gemeente"])
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if "fact_indicator_pooled" in tables:
+        data.pooled = _frame(con, "SELECT * FROM fact_indicator_pooled ORDER BY ALL")
     return data
 
 
@@ -318,9 +346,10 @@ def check_disclosure(data: ExportData) -> None:
     # Warehouses built before the interval audit have no protection_interval: min_count.
     interval = data.config.get("protection_interval")
     interval = min_count if interval is None or pd.isna(interval) else int(interval)
-    small = small_counts(data.facts, data.indicators, min_count)
-    recoverable = recoverable_cells(data.facts, data.areas, data.indicators)
-    audit = interval_audit(data.facts, data.areas, data.indicators, interval)
+    # Three-year figures are checked with the single years they add up (transforms.pooling).
+    small = small_counts(data.facts, data.indicators, min_count, data.pooled)
+    recoverable = recoverable_cells(data.facts, data.areas, data.indicators, data.pooled)
+    audit = interval_audit(data.facts, data.areas, data.indicators, interval, data.pooled)
     narrow = audit[~audit["safe"].astype(bool)]
     if small.empty and recoverable.empty and narrow.empty:
         return

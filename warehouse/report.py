@@ -102,11 +102,15 @@ def _headline(data: ExportData, indicator_id: str, unit: str) -> str:
     for code in data.compare:
         area_rows = rows[rows["area_code"] == code].set_index("period_year")
 
-        def cell(year: int, area_rows=area_rows) -> tuple[str, str]:
+        def cell(year: int, area_rows=area_rows, code=code) -> tuple[str, str]:
             if year not in area_rows.index:
                 return "", "geen cijfer"
             r = area_rows.loc[year]
             if bool(r["suppressed"]) or pd.isna(r["value"]):
+                # A small count in an own area: three years together, when those may be shown.
+                pooled = data.pooled_figure(indicator_id, code, year)
+                if pooled is not None:
+                    return dutch_number(pooled[0], unit), f"drie jaar samen: {pooled[1]}"
                 return "", data.mark(indicator_id, year, True, r["suppression_reason"])
             return dutch_number(r["value"], unit), ""
 
