@@ -150,11 +150,17 @@ class _Rules:
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
-    """The column stripped, NA for empty; all NA when the file has no such column."""
+    """The column stripped, NA for empty; all NA when the file has no such column.
+
+    A column that is already so (most are) is returned as it is, not copied: a large
+    delivery would otherwise be held twice."""
     if column not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="str")
-    s = frame[column].astype("str").str.strip()
-    return s.where(s != "")
+    s = frame[column].astype("str")
+    stripped = s.str.strip()
+    if not ((stripped.str.len() != s.str.len()).any() or (s == "").any()):
+        return s
+    return stripped.where(stripped != "")
 
 
 def _dates(s: pd.Series, formats: Sequence[str] = DATE_FORMATS) -> pd.Series:
@@ -577,7 +583,10 @@ def split_delivery(delivery: DeliveryFile, gemeente: str) -> CheckedDelivery:
     typed["file"] = pd.Series(file, index=typed.index, dtype="str")
     typed["period"] = pd.Series(delivery.period, index=typed.index, dtype="str")
     typed[LINE_COLUMN] = typed[LINE_COLUMN].astype("int64")
-    accepted = typed.loc[ok, list(ACCEPTED_COLUMNS[source])].reset_index(drop=True)
+    # Without a quarantined row, the accepted rows are the typed ones (no copy).
+    rows = slice(None) if ok.all() else ok
+    accepted = typed.loc[rows, list(ACCEPTED_COLUMNS[source])].reset_index(drop=True)
+    del typed
     bad = ~ok
     quarantine = pd.DataFrame(
         {
