@@ -157,20 +157,33 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="str")
     s = frame[column].astype("str")
-    stripped = s.str.strip()
-    if not ((stripped.str.len() != s.str.len()).any() or (s == "").any()):
+    values = s.array.__arrow_array__()  # the Arrow data, not a copy
+    stripped = pc.utf8_trim_whitespace(values)
+    if (
+        pc.all(pc.equal(stripped, values)).as_py() is not False
+        and not pc.any(pc.equal(values, "")).as_py()
+    ):
         return s
-    return stripped.where(stripped != "")
+    del stripped
+    t = s.str.strip()
+    return t.where(t != "")
 
 
 def _dates(s: pd.Series, formats: Sequence[str] = DATE_FORMATS) -> pd.Series:
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     for fmt in formats:
-        todo = out.isna() & s.notna()
-        if not todo.any():
+        todo = np.flatnonzero((out.isna() & s.notna()).to_numpy(dtype=bool))
+        if not len(todo):
             break
-        out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+        # In slices: pandas parses from Python strings, which cost far more than the column.
+        for start in range(0, len(todo), _DATE_SLICE):
+            rows = todo[start : start + _DATE_SLICE]
+            parsed = pd.to_datetime(s.iloc[rows], format=fmt, errors="coerce")
+            out.iloc[rows] = parsed.to_numpy(dtype="datetime64[us]")
     return out
+
+
+_DATE_SLICE = 500_000
 
 
 def _integers(s: pd.Series) -> pd.Series:
@@ -314,16 +327,46 @@ def _unique(rules: _Rules, typed: pd.DataFrame, keys: list[str], what: str) -> N
     ok = rules.ok
     if not ok.any():
         return
-    sub = typed.loc[ok, [*keys, LINE_COLUMN]]
+    # Only rows whose key hash repeats can repeat a key: pandas compares just those.
+    candidates = np.flatnonzero(ok)
+    candidates = candidates[_hash_repeats(typed, candidates, keys)]
+    if not len(candidates):
+        return
+    sub = typed.loc[candidates, [*keys, LINE_COLUMN]]
     later = sub.duplicated(subset=keys, keep="first")
     if not later.any():
         return
     first = sub.groupby(keys, dropna=False, sort=False)[LINE_COLUMN].transform("first")
     mask = np.zeros(len(typed), dtype=bool)
-    mask[np.flatnonzero(ok)[later.to_numpy()]] = True
+    mask[candidates[later.to_numpy()]] = True
     message = pd.Series(np.full(len(typed), None, dtype=object))
     message[mask] = [f"dubbele {what} (ook op regel {n})" for n in first[later].to_numpy()]
     rules.flag(mask, keys[0] if len(keys) == 1 else None, message)
+
+
+def _hash_repeats(typed: pd.DataFrame, rows: np.ndarray, keys: list[str]) -> np.ndarray:
+    """For each of `rows`, whether the hash of its key occurs more than once among them: a
+    superset of the rows that share a key, found without factorising the key columns (which
+    costs several copies of them on a large delivery). NA hashes alike, as pandas groups it."""
+    import duckdb
+
+    table = pa.Table.from_pandas(typed[keys], preserve_index=False)
+    con = duckdb.connect()
+    try:
+        con.register("k", table)
+        names = ", ".join(f'"{k}"' for k in keys)
+        hashes = con.sql(f"SELECT hash({names}) AS h FROM k").fetchnumpy()["h"]
+    finally:
+        con.close()
+    del table
+    hashes = np.asarray(hashes)[rows]
+    order = np.argsort(hashes, kind="stable")
+    ranked = hashes[order]
+    same = ranked[1:] == ranked[:-1]
+    repeated = np.zeros(len(rows), dtype=bool)
+    repeated[order[1:][same]] = True
+    repeated[order[:-1][same]] = True
+    return repeated
 
 
 def _month_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -580,13 +623,17 @@ def split_delivery(delivery: DeliveryFile, gemeente: str) -> CheckedDelivery:
     ok = rules.ok
     file = str(delivery.path)
     typed = typed.reset_index(drop=True)
-    typed["file"] = pd.Series(file, index=typed.index, dtype="str")
-    typed["period"] = pd.Series(delivery.period, index=typed.index, dtype="str")
     typed[LINE_COLUMN] = typed[LINE_COLUMN].astype("int64")
-    # Without a quarantined row, the accepted rows are the typed ones (no copy).
+    # Without a quarantined row, the accepted rows are the typed ones (no copy); the file
+    # and period columns are made for the accepted rows only.
     rows = slice(None) if ok.all() else ok
-    accepted = typed.loc[rows, list(ACCEPTED_COLUMNS[source])].reset_index(drop=True)
+    columns = list(ACCEPTED_COLUMNS[source])
+    accepted = typed.loc[rows, [c for c in columns if c not in ("file", "period")]]
     del typed
+    accepted = accepted.reset_index(drop=True)
+    accepted["file"] = pd.Series(file, index=accepted.index, dtype="str")
+    accepted["period"] = pd.Series(delivery.period, index=accepted.index, dtype="str")
+    accepted = accepted[columns]
     bad = ~ok
     quarantine = pd.DataFrame(
         {
