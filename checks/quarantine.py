@@ -42,7 +42,9 @@ def offending_values(frame: pd.DataFrame, rows: np.ndarray, columns: np.ndarray)
         texts = [
             np.array(["" if pd.isna(v) else str(v) for v in part], dtype=object) for part in parts
         ]
-        out[where] = texts[0] if len(texts) == 1 else [", ".join(t) for t in zip(*texts)]
+        out[where] = (
+            texts[0] if len(texts) == 1 else [", ".join(t) for t in zip(*texts, strict=True)]
+        )
     return pd.Series(out, dtype="str")
 
 
