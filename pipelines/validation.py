@@ -18,6 +18,10 @@ from sources.kaart import read_kaart_folder
 from transforms.geocode import PLACEMENT_YEAR_COLUMN, buurt_polygons, crosswalk_frame, place
 
 
+# Rows placed at a time by `validate_delivery`.
+PLACE_SLICE = 500_000
+
+
 def _crosswalk(config: Config) -> pd.DataFrame | None:
     folder = config.paths.landing / "pc6_buurt"
     if not folder.is_dir():
@@ -48,15 +52,23 @@ def validate_delivery(path: Path, source: str, config: Config) -> ValidationRepo
     quarantine = checked.quarantine
     accepted = checked.rows_accepted
     if source in PLACEMENT_YEAR_COLUMN and accepted:
-        placement = place(
-            checked.accepted,
-            year_column=PLACEMENT_YEAR_COLUMN[source],
-            polygons=_polygons(config),
-            crosswalk=_crosswalk(config),
-            gemeente=config.gemeente,
-        )
-        accepted = placement.rows_placed
-        quarantine = pd.concat([quarantine, placement.quarantine], ignore_index=True)
+        polygons, crosswalk = _polygons(config), _crosswalk(config)
+        # Each row is placed on its own, and only the counts and the quarantine are reported:
+        # placed in slices, a large delivery's placed rows are never all held at once.
+        quarantines = [quarantine]
+        accepted = 0
+        for start in range(0, checked.rows_accepted, PLACE_SLICE):
+            placement = place(
+                checked.accepted.iloc[start : start + PLACE_SLICE],
+                year_column=PLACEMENT_YEAR_COLUMN[source],
+                polygons=polygons,
+                crosswalk=crosswalk,
+                gemeente=config.gemeente,
+            )
+            accepted += placement.rows_placed
+            quarantines.append(placement.quarantine)
+            del placement
+        quarantine = pd.concat(quarantines, ignore_index=True)
     report = ValidationReport.counted(
         source,
         path,
