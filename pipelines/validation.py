@@ -17,7 +17,6 @@ from sources.errors import UnreadableInput
 from sources.kaart import read_kaart_folder
 from transforms.geocode import PLACEMENT_YEAR_COLUMN, buurt_polygons, crosswalk_frame, place
 
-
 # Rows placed at a time by `validate_delivery`.
 PLACE_SLICE = 500_000
 
