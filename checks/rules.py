@@ -43,20 +43,37 @@ DATETIME_FORMATS = (
 
 
 def text(frame: pd.DataFrame, column: str) -> pd.Series:
-    """The column stripped, NA for empty; all NA when the file has no such column."""
+    """The column stripped, NA for empty; all NA when the file has no such column.
+
+    A column that is already so (most are) is returned as it is, not copied: a large delivery
+    would otherwise be held twice."""
     if column not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="str")
-    s = frame[column].astype("str").str.strip()
-    return s.where(s != "")
+    s = frame[column].astype("str")
+    values = pa.array(s, from_pandas=True)
+    if (
+        pc.all(pc.equal(pc.utf8_trim_whitespace(values), values)).as_py() is not False
+        and not pc.any(pc.equal(values, "")).as_py()
+    ):
+        return s
+    t = s.str.strip()
+    return t.where(t != "")
+
+
+_DATE_SLICE = 500_000
 
 
 def dates(s: pd.Series, formats: Sequence[str] = DATE_FORMATS) -> pd.Series:
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     for fmt in formats:
-        todo = out.isna() & s.notna()
-        if not todo.any():
+        todo = np.flatnonzero((out.isna() & s.notna()).to_numpy(dtype=bool))
+        if not len(todo):
             break
-        out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+        # In slices: pandas parses from Python strings, which cost far more than the column.
+        for start in range(0, len(todo), _DATE_SLICE):
+            rows = todo[start : start + _DATE_SLICE]
+            parsed = pd.to_datetime(s.iloc[rows], format=fmt, errors="coerce")
+            out.iloc[rows] = parsed.to_numpy(dtype="datetime64[us]")
     return out
 
 

@@ -21,6 +21,9 @@ from transforms.geocode import buurt_polygons, crosswalk_frame, place
 # The sources whose rows are the postcode + huisnummer -> buurt crosswalk.
 CROSSWALK_SOURCES = tuple(s for s, d in DECLARATIONS.items() if d.crosswalk)
 
+# Rows placed at a time by `validate_delivery`.
+PLACE_SLICE = 500_000
+
 
 def _crosswalk(config: Config) -> pd.DataFrame | None:
     accepted = [
@@ -52,15 +55,23 @@ def validate_delivery(path: Path, source: str, config: Config) -> ValidationRepo
     accepted = checked.rows_accepted
     placement_rule = declaration(source).placement
     if placement_rule is not None and accepted:
-        placement = place(
-            checked.accepted,
-            year_column=placement_rule.year_column,
-            polygons=_polygons(config),
-            crosswalk=_crosswalk(config),
-            gemeente=config.gemeente,
-        )
-        accepted = placement.rows_placed
-        quarantine = pd.concat([quarantine, placement.quarantine], ignore_index=True)
+        polygons, crosswalk = _polygons(config), _crosswalk(config)
+        # Each row is placed on its own, and only the counts and the quarantine are reported:
+        # placed in slices, a large delivery's placed rows are never all held at once.
+        quarantines = [quarantine]
+        accepted = 0
+        for start in range(0, checked.rows_accepted, PLACE_SLICE):
+            placement = place(
+                checked.accepted.iloc[start : start + PLACE_SLICE],
+                year_column=placement_rule.year_column,
+                polygons=polygons,
+                crosswalk=crosswalk,
+                gemeente=config.gemeente,
+            )
+            accepted += placement.rows_placed
+            quarantines.append(placement.quarantine)
+            del placement
+        quarantine = pd.concat(quarantines, ignore_index=True)
     report = ValidationReport.counted(
         source,
         path,

@@ -64,11 +64,17 @@ def cache_dir(paths: Paths) -> Path:
     return paths.restricted / "cache"
 
 
+def file_sha256(path: Path) -> bytes:
+    """The sha256 of a file, read in pieces (a delivery can be hundreds of MB)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").digest()
+
+
 def _sha_files(paths: list[Path], root: Path) -> str:
     h = hashlib.sha256()
     for p in sorted(paths):
         h.update(str(p.relative_to(root)).encode())
-        h.update(hashlib.sha256(p.read_bytes()).digest())
+        h.update(file_sha256(p))
     return h.hexdigest()
 
 

@@ -17,10 +17,11 @@ import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -326,25 +327,32 @@ def _header_year(path: Path, source: str) -> int | None:
 
 
 def read_delivery(path: Path, source: str) -> DeliveryFile:
-    """Read one delivery file completely, or raise UnreadableInput naming the problem."""
+    """Read one delivery file completely, or raise UnreadableInput naming the problem.
+
+    A CSV file is read in pieces of about `CHUNK_BYTES` (see `_scan_csv`), so that reading
+    a large delivery costs little more than the frame it gives."""
     _check_source(source)
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise UnreadableInput(path, f"unsupported file type '{path.suffix}' (use .csv or .xlsx)")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableInput(path, f"cannot read the file: {exc.strerror or exc}") from exc
-    if not data.strip():
-        raise UnreadableInput(path, "empty file")
-    sha = hashlib.sha256(data).hexdigest()
     if fmt == "xlsx":
+        data = _read_bytes(path)
+        if not data.strip():
+            raise UnreadableInput(path, "empty file")
+        sha = hashlib.sha256(data).hexdigest()
         frame, years = _read_xlsx(path, data, source)
+        del data
         encoding = separator = None
     else:
-        text, encoding = _decode(path, data)
-        frame, years, separator = _read_csv_text(path, text, source)
+        scan = _scan_csv(path)
+        sha, encoding = scan.sha256, scan.encoding
+        if scan.simple:
+            frame, years, separator = _read_simple_csv(path, encoding, source)
+        else:
+            text, encoding = _decode(path, _read_bytes(path))
+            frame, years, separator = _read_csv_text(path, text, source)
+            del text
     if declaration(source).period != "header_year":
         period = delivery_period(path, source)
     elif years:
@@ -366,6 +374,225 @@ def read_delivery(path: Path, source: str) -> DeliveryFile:
         separator=separator,
         frame=frame,
     )
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UnreadableInput(path, f"cannot read the file: {exc.strerror or exc}") from exc
+
+
+# --------------------------------------------------------------------------- CSV in pieces
+
+# How much of a CSV file is read, decoded and split at a time: the text of one piece and its
+# Arrow copies live together, the frame grows piece by piece.
+CHUNK_BYTES = 16 * 2**20
+_BOM = b"\xef\xbb\xbf"
+
+
+def _byte_chunks(path: Path, size: int | None = None) -> Iterator[bytes]:
+    """The file's bytes in pieces of about `size`, each ending with a line feed except the
+    last: a line, a CR LF pair and a multi-byte character are never cut in two."""
+    size = size or CHUNK_BYTES
+    try:
+        with open(path, "rb") as fh:
+            rest = b""
+            while block := fh.read(size):
+                data = rest + block if rest else block
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:
+                    rest = data
+                    continue
+                rest = data[cut:]
+                yield data[:cut] if rest else data
+            if rest:
+                yield rest
+    except OSError as exc:
+        raise UnreadableInput(path, f"cannot read the file: {exc.strerror or exc}") from exc
+
+
+@dataclass(frozen=True)
+class _CsvScan:
+    sha256: str
+    encoding: str  # 'utf-8', 'utf-8-sig' or 'cp1252'
+    simple: bool  # no quotes and no bare CR: split by `_read_simple_csv`
+
+
+def _scan_csv(path: Path) -> _CsvScan:
+    """One pass over the file in pieces: its sha256, its encoding, whether it is text at all
+    and whether it can be split without a CSV parser. Raises UnreadableInput with the same
+    problems, in the same order, as `_decode` on the whole file."""
+    digest = hashlib.sha256()
+    first = True
+    blank = True
+    nul = False
+    quoted = False
+    bare_cr = False
+    bom = False
+    utf8_error: int | None = None  # file offset of the first byte that is not UTF-8
+    offset = 0
+    for chunk in _byte_chunks(path):
+        digest.update(chunk)
+        if first:
+            for signature, problem in _SIGNATURES:
+                if chunk.startswith(signature):
+                    raise UnreadableInput(path, f"binary file: {problem}")
+            bom = chunk.startswith(_BOM)
+        blank = blank and not chunk.strip()
+        nul = nul or b"\x00" in chunk
+        quoted = quoted or b'"' in chunk
+        bare_cr = bare_cr or chunk.count(b"\r") != chunk.count(b"\r\n")
+        if utf8_error is None:
+            skip = len(_BOM) if first and bom else 0
+            try:
+                chunk[skip:].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                utf8_error = offset + skip + exc.start
+        offset += len(chunk)
+        first = False
+    if blank:
+        raise UnreadableInput(path, "empty file")
+    if nul:
+        raise UnreadableInput(path, "binary file: contains NUL bytes, not CSV text")
+    if bom:
+        if utf8_error is not None:
+            raise UnreadableInput(
+                path, f"not valid UTF-8 after its UTF-8 byte order mark (byte {utf8_error})"
+            )
+        encoding = "utf-8-sig"
+    elif utf8_error is None:
+        encoding = "utf-8"
+    else:
+        encoding = "cp1252"
+        for chunk in _byte_chunks(path):
+            try:
+                chunk.decode("cp1252")
+            except UnicodeDecodeError as exc:
+                raise UnreadableInput(
+                    path, "binary file: not decodable as text (neither UTF-8 nor Windows-1252)"
+                ) from exc
+    return _CsvScan(digest.hexdigest(), encoding, simple=not quoted and not bare_cr)
+
+
+def _text_chunks(path: Path, encoding: str) -> Iterator[str]:
+    """The decoded pieces of a file `_scan_csv` has checked (BOM removed)."""
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    for i, chunk in enumerate(_byte_chunks(path)):
+        start = len(_BOM) if i == 0 and encoding == "utf-8-sig" else 0
+        yield chunk[start:].decode(codec)
+
+
+def _control_check(path: Path, text: str) -> None:
+    control = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\r\n\x0c")
+    if control > max(2, len(text[:65536]) // 100):
+        raise UnreadableInput(path, "binary file: too many control characters for CSV text")
+
+
+def _read_simple_csv(path: Path, encoding: str, source: str) -> tuple[pd.DataFrame, set[int], str]:
+    """A CSV without quotes and without bare CRs, split piece by piece with Arrow: the same
+    frame as `_read_csv_text` gives, without the whole text or its copies in memory."""
+    pieces = _text_chunks(path, encoding)
+    text = ""
+    for piece in pieces:
+        if not text:
+            _control_check(path, piece)
+        text += piece
+        lead = _LEADING_BLANK.match(text)
+        if text[lead.end() :].strip():
+            break
+    lead = _LEADING_BLANK.match(text)
+    header_line_no = 1 + text.count("\n", 0, lead.end())
+    body = text[lead.end() :]
+    del text
+    if not body.strip():
+        raise UnreadableInput(path, "empty file")
+    first_line, _, data = body.partition("\n")
+    del body
+    first_line = first_line.rstrip("\r")
+    sep = _sniff(first_line, source)
+    header, years = _normalise_header(first_line.split(sep), source)
+    _check_header(path, source, header, f"the first line (line {header_line_no})")
+    if len(years) > 1:
+        raise UnreadableInput(path, f"header columns of different years: {sorted(years)}")
+    width = len(header)
+    tables: list[pa.Table] = []
+    next_line = header_line_no + 1
+    ends_with_newline = True
+    while True:
+        if data:
+            ends_with_newline = data.endswith("\n")
+            table, lines = _split_lines(data, sep, next_line, width)
+            next_line += lines
+            if table.num_rows:
+                tables.append(table)
+        data = next(pieces, None)
+        if data is None:
+            break
+    if tables:
+        last = tables[-1].slice(tables[-1].num_rows - 1)
+        fields = last.column(FIELDS_COLUMN)[0].as_py()
+        if not ends_with_newline and fields < width:
+            line = last.column(LINE_COLUMN)[0].as_py()
+            raise UnreadableInput(
+                path,
+                f"truncated file: the last line ({line}) has {fields} of {width} fields and no "
+                "line ending",
+            )
+    return _frame_from_tables(tables, header), years, sep
+
+
+def _split_lines(text: str, sep: str, first_line: int, width: int) -> tuple[pa.Table, int]:
+    """Data lines (LF or CR LF) -> columns c0.. (empty cells null), `line`, `_fields`; and
+    how many physical lines the text had. Rows of nothing but separators and spaces (Excel
+    leaves these at the end) are no rows."""
+    text_type = pa.large_string() if len(text) > 2**30 else pa.string()
+    lines = pc.split_pattern(pa.array([text], type=text_type), "\n").flatten()
+    if text.endswith("\n"):
+        lines = lines.slice(0, len(lines) - 1)
+    count = len(lines)
+    lines = pc.utf8_rtrim(lines, characters="\r")
+    numbers = pa.array(np.arange(first_line, first_line + count, dtype="int64"))
+    blank = pc.equal(pc.utf8_trim_whitespace(pc.replace_substring(lines, sep, "")), "")
+    keep = pc.invert(blank)
+    lines = pc.filter(lines, keep)
+    numbers = pc.filter(numbers, keep)
+    fields = pc.split_pattern(lines, sep)
+    del lines
+    columns = {}
+    for i in range(width):
+        values = pc.list_slice(fields, i, i + 1, return_fixed_size_list=True).flatten()
+        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
+        columns[f"c{i}"] = values.cast(pa.large_string())
+    columns[LINE_COLUMN] = numbers
+    columns[FIELDS_COLUMN] = pc.cast(pc.list_value_length(fields), pa.int64())
+    return pa.table(columns), count
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def _frame_from_tables(tables: list[pa.Table], header: list[str]) -> pd.DataFrame:
+    """The reader's frame from Arrow pieces without copying them: `str` columns (NA for
+    empty cells), `line` and `_fields` as int64."""
+    from pandas.core.arrays.string_arrow import ArrowStringArray
+
+    def column(key: str, type_: pa.DataType) -> pa.ChunkedArray:
+        return pa.chunked_array([c for t in tables for c in t.column(key).chunks], type_)
+
+    out = {
+        name: pd.Series(
+            ArrowStringArray(column(f"c{i}", pa.large_string()), dtype=_STR), copy=False
+        )
+        for i, name in enumerate(header)
+    }
+    n = sum(t.num_rows for t in tables)
+    frame = (
+        pd.DataFrame(out, index=range(n), copy=False) if header else pd.DataFrame(index=range(n))
+    )
+    for name in (LINE_COLUMN, FIELDS_COLUMN):
+        frame[name] = column(name, pa.int64()).to_numpy() if tables else np.array([], "int64")
+    return frame
 
 
 def _decode(path: Path, data: bytes, partial: bool = False) -> tuple[str, str]:
@@ -395,9 +622,7 @@ def _decode(path: Path, data: bytes, partial: bool = False) -> tuple[str, str]:
                 raise UnreadableInput(
                     path, "binary file: not decodable as text (neither UTF-8 nor Windows-1252)"
                 ) from exc2
-    control = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\r\n\x0c")
-    if control > max(2, len(text[:65536]) // 100):
-        raise UnreadableInput(path, "binary file: too many control characters for CSV text")
+    _control_check(path, text)
     return text, encoding
 
 
@@ -431,13 +656,9 @@ def _read_csv_text(path: Path, text: str, source: str) -> tuple[pd.DataFrame, se
     first_line = re.split(r"\r\n|\n|\r", body, maxsplit=1)[0]
     sep = _sniff(first_line, source)
     ends_with_newline = body.endswith(("\n", "\r"))
-    # Most deliveries have no quotes and plain line endings: split them with Arrow, which keeps
-    # a national pc6 file (millions of rows) fast and small. Anything else goes through csv.
-    simple = '"' not in body and body.count("\r") == body.count("\r\n")
-    if simple:
-        frame, raw_header = _split_simple(body, sep, header_line_no)
-    else:
-        frame, raw_header = _split_quoted(path, body, sep, header_line_no)
+    # Files without quotes and with plain line endings (most) are split by `_read_simple_csv`
+    # with Arrow, piece by piece; a file with quotes or bare CRs goes through csv, whole.
+    frame, raw_header = _split_quoted(path, body, sep, header_line_no)
     header, years = _normalise_header(raw_header, source)
     _check_header(path, source, header, f"the first line (line {header_line_no})")
     if len(years) > 1:
@@ -451,33 +672,6 @@ def _read_csv_text(path: Path, text: str, source: str) -> tuple[pd.DataFrame, se
             f"of {len(header)} fields and no line ending",
         )
     return _finish(frame, header), years, sep
-
-
-def _split_simple(body: str, sep: str, header_line_no: int) -> tuple[pd.DataFrame, list[str]]:
-    text_type = pa.large_string() if len(body) > 2**30 else pa.string()
-    lines = pc.split_pattern(pa.array([body], type=text_type), "\n").flatten()
-    if body.endswith("\n"):
-        lines = lines.slice(0, len(lines) - 1)
-    lines = pc.utf8_rtrim(lines, characters="\r")
-    header = lines[0].as_py().split(sep)
-    line_numbers = pa.array(range(header_line_no + 1, header_line_no + len(lines)), pa.int64())
-    lines = lines.slice(1)
-    # A row of nothing but separators and spaces (Excel leaves these at the end) is no row.
-    blank = pc.equal(pc.utf8_trim_whitespace(pc.replace_substring(lines, sep, "")), "")
-    keep = pc.invert(blank)
-    lines = pc.filter(lines, keep)
-    line_numbers = pc.filter(line_numbers, keep)
-    fields = pc.split_pattern(lines, sep)
-    counts = pc.list_value_length(fields)
-    columns = {
-        f"c{i}": pc.list_slice(fields, i, i + 1, return_fixed_size_list=True).flatten()
-        for i in range(len(header))
-    }
-    columns[LINE_COLUMN] = line_numbers
-    columns[FIELDS_COLUMN] = pc.cast(counts, pa.int64())
-    table = pa.table(columns)
-    frame = table.to_pandas()
-    return frame, header
 
 
 def _split_quoted(

@@ -221,7 +221,12 @@ def row_years(values: pd.Series, name: str = "year") -> np.ndarray:
     elif pd.api.types.is_numeric_dtype(values):
         years = values
     else:
-        years = pd.to_numeric(values.astype("string").str.strip().str[:4], errors="coerce")
+        # Per distinct value (a period repeats on every row of its file), not per row.
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        texts = pd.Series(distinct).astype("string").str.strip().str[:4]
+        per_value = pd.to_numeric(texts, errors="coerce").to_numpy(dtype="float64")
+        per_value = np.append(per_value, np.nan)  # code -1 (NA) picks the last: NaN
+        years = pd.Series(per_value[codes], index=values.index)
     if years.isna().any():
         first = int(np.flatnonzero(years.isna().to_numpy())[0])
         raise ValueError(f"column {name!r}: no year in row {first} ({values.iloc[first]!r})")
