@@ -270,7 +270,7 @@ def _build(cfg, offline: bool, full: bool, debug: bool) -> None:
     from datetime import UTC, datetime
 
     from pipelines.instance import BuildInProgress, failed_checks, step_seconds
-    from sources.errors import describe_fault
+    from sources.errors import describe_fault, storage_full
     from warehouse.runlog import start_run_log
 
     t0 = time.monotonic()
@@ -320,6 +320,17 @@ def _build(cfg, offline: bool, full: bool, debug: bool) -> None:
         if debug:
             raise
         message = describe_fault(exc)
+        if storage_full(exc):  # name the folder, and which of the two it is
+            from pipelines.instance import dagster_home
+
+            home = dagster_home(cfg.paths.warehouse)
+            free = shutil.disk_usage(home).free if home.exists() else None
+            cause = (
+                "disk full (no space left on the device)"
+                if free is not None and free < 1024 * 1024
+                else "file too large for this file system or limit"
+            )
+            message = f"{home}: {cause}; Dagster's run storage could not be written"
         _log_run(cfg, finish(status="failed", message=message[:4000], failed_checks=[]))
         _print_failure([message])
         raise typer.Exit(1) from None

@@ -770,6 +770,7 @@ def published_warehouse(
         pd.DataFrame(checks_rows, columns=[*CHECK_COLUMNS]),
         store.parent / "checks",
         "Restricted: this run's outcomes with samples of unexpected values (may be personal).",
+        private=True,
     )
     summary = {
         "published": True,

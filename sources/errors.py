@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 
@@ -13,6 +12,12 @@ class UnreadableInput(ValueError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{path}: {problem}")
+
+
+def storage_full(exc: BaseException) -> bool:
+    """SQLite (Dagster's run storage) says no more than this about ENOSPC and EFBIG."""
+    text = str(exc)
+    return "disk I/O error" in text or "database or disk is full" in text
 
 
 def describe_fault(exc: BaseException) -> str:
@@ -40,10 +45,8 @@ def describe_fault(exc: BaseException) -> str:
         return str(exc)
     text = str(exc).strip()
     first = text.splitlines()[0] if text else ""
-    if "disk I/O error" in first or "database or disk is full" in first:
-        # SQLite (Dagster's run storage) says no more than this about ENOSPC and EFBIG.
-        home = os.environ.get("DAGSTER_HOME", "the Dagster instance folder")
-        return f"{home}: Dagster's run storage could not be written (disk full or file too large)"
+    if storage_full(exc):
+        return f"Dagster's run storage could not be written ({first}): disk full or file too large"
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 

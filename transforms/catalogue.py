@@ -54,7 +54,7 @@ class Indicator:
 
     @property
     def assessment_method(self) -> str:
-        """How `indicator_assessment` puts an interval around the change (docs/assessment.md):
+        """How `indicator_assessment` puts an interval around the change (README.md, "Better or worse? The assessment"):
         `rate_ratio` for counts and rates per 1 000 from counts (Poisson, log rate ratio),
         `proportie` for a percentage with its numerator and denominator counts (difference
         of proportions), `geen_interval` for a CBS average or percentage without counts."""

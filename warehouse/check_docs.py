@@ -42,9 +42,12 @@ def latest_checks(warehouse: Path) -> pd.DataFrame:
         ).df()
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str, mode: int) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, mode)
     os.replace(tmp, path)
 
 
@@ -56,10 +59,14 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def write_check_docs(checks: pd.DataFrame, folder: Path, note: str) -> Path:
+def write_check_docs(checks: pd.DataFrame, folder: Path, note: str, private: bool = False) -> Path:
     """index.html (one row per source: expectations, failed) and one page per source with
-    every expectation, its column, outcome, unexpected count and sample. Returns the index."""
+    every expectation, its column, outcome, unexpected count and sample. Returns the index.
+    `private`: the folder is owner-only (0700, files 0600), for pages with samples."""
     folder.mkdir(parents=True, exist_ok=True)
+    mode = 0o600 if private else 0o644
+    if private:
+        folder.chmod(0o700)
     rows = []
     for source, group in checks.groupby("source", sort=True) if len(checks) else []:
         failed = int((~group["success"].astype(bool)).sum())
@@ -79,7 +86,8 @@ def write_check_docs(checks: pd.DataFrame, folder: Path, note: str) -> Path:
             )
         _write(
             folder / f"{source}.html",
-            _page(
+            mode=mode,
+            text=_page(
                 f"Checks of {source}",
                 f"<p>{html.escape(note)}</p><p>Run {html.escape(str(group['run_id'].iloc[0]))}"
                 "</p><table><tr><th>input</th><th>expectation</th><th>column</th>"
@@ -96,7 +104,8 @@ def write_check_docs(checks: pd.DataFrame, folder: Path, note: str) -> Path:
     index = folder / "index.html"
     _write(
         index,
-        _page(
+        mode=mode,
+        text=_page(
             "wijkmonitor: what was checked",
             f"<p>{html.escape(note)}</p><table><tr><th>source</th><th>expectations</th>"
             "<th>failed</th></tr>" + "".join(rows) + "</table>",

@@ -320,7 +320,7 @@ COMMENT ON VIEW indicator_targets IS 'Doelen en voortgang: waarde in het basisja
 -- =============================================================================================
 -- BEGIN assessment (issue 12 "The council's answer"): is an area doing better than in the
 -- baseline year? Method per indicator in dim_indicator.assessment_method (filled from the
--- catalogue: transforms/catalogue.py assessment_method); the method is in docs/assessment.md.
+-- catalogue: transforms/catalogue.py assessment_method); the method is in README.md, "Better or worse? The assessment".
 -- =============================================================================================
 ALTER TABLE dim_indicator ADD COLUMN assessment_method VARCHAR;
 COMMENT ON COLUMN dim_indicator.assessment_method IS 'Hoe indicator_assessment de onzekerheid van de verandering bepaalt: rate_ratio = aantallen en cijfers per 1 000 uit aantallen (Poisson: 95%-interval van de log-rate-ratio, variantie 1/x1 + 1/x0, x = tellers); proportie = percentage met bekende teller en noemer (verschil van proporties, variantie p1(1-p1)/n1 + p0(1-p0)/n0); geen_interval = CBS-gemiddelde of -percentage zonder aantallen (alleen de verandering zelf telt).';
