@@ -5,6 +5,7 @@ new). Figures are written here, per year on that year's own areas."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -20,7 +21,8 @@ from transforms.area_changes import (
 )
 from transforms.catalogue import load_catalogue
 
-CBS = "/work/shared/data/cbs"
+# The real CBS files of the project's shared folder, beside the repository (as in CI).
+CBS = str(Path(__file__).resolve().parents[2] / "shared" / "data" / "cbs")
 COUNT, RATIO, WEIGHTED = "context.inwoners", "context.pct_0_15", "leefomgeving.gem_woz"
 
 
