@@ -14,6 +14,8 @@ import shutil
 import socket
 from pathlib import Path
 
+from warehouse.housekeeping import pid_alive
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 INSTANCE_YAML = REPO_ROOT / "deploy" / "dagster.yaml"
 JOB_NAME = "monthly_build"
@@ -73,16 +75,6 @@ def open_instance(warehouse: Path):
             os.environ["DAGSTER_HOME"] = before
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def refuse_if_building(instance) -> None:
     """Raise BuildInProgress when a run of the build job is in progress in the instance.
 
@@ -103,7 +95,7 @@ def refuse_if_building(instance) -> None:
     busy = []
     for run in in_progress:
         pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
-        if pid and host == socket.gethostname() and not _alive(int(pid)):
+        if pid and host == socket.gethostname() and not pid_alive(int(pid)):
             instance.report_run_failed(
                 run, f"the wijkmonitor build process {pid} is gone (killed or the machine stopped)"
             )

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from checks.deliveries.ddl import quarantine_ddl
+from warehouse.housekeeping import pid_alive
 
 SCHEMA_SQL = Path(__file__).with_name("sql") / "schema.sql"
 AREAS_SQL = Path(__file__).with_name("sql") / "areas.sql"  # areas per year, area changes
@@ -50,16 +51,6 @@ def staging_path(target: Path, run_id: str) -> Path:
     return target.with_name(f".{target.name}.tmp-{os.getpid()}-{run_id}")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale_staging(target: Path) -> list[Path]:
     """Delete staging files left by builds that died (their process is gone)."""
     removed = []
@@ -69,7 +60,7 @@ def remove_stale_staging(target: Path) -> list[Path]:
         m = _STAGING.match(p.name)
         if not m or not m["name"].startswith(target.name):
             continue
-        if int(m["pid"]) != os.getpid() and not _pid_alive(int(m["pid"])):
+        if int(m["pid"]) != os.getpid() and not pid_alive(int(m["pid"])):
             if p.is_dir():
                 shutil.rmtree(p, ignore_errors=True)
             else:

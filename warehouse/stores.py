@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from checks.deliveries.ddl import restricted_ddl
 from warehouse.build import fsync_dir, fsync_file
+from warehouse.housekeeping import pid_alive
 
 SQL = Path(__file__).with_name("sql")
 RESTRICTED_SQL = SQL / "restricted.sql"
@@ -176,16 +177,6 @@ def restricted_run_id(store: Path) -> str | None:
     return _run_of(store, "SELECT run_id FROM raw.meta_store") if store.exists() else None
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def reconcile_stores(target: Path, restricted_store: Path) -> list[str]:
     """After a build that died between the two renames: put back the restricted store that
     belongs to the published warehouse, and drop what such a build left. Returns what it did."""
@@ -197,7 +188,7 @@ def reconcile_stores(target: Path, restricted_store: Path) -> list[str]:
         m = _PREVIOUS.match(p.name)
         if not m or m["name"] != restricted_store.name or int(m["pid"]) == os.getpid():
             continue
-        if _pid_alive(int(m["pid"])):
+        if pid_alive(int(m["pid"])):
             continue
         published = published_run_id(target)
         if (
