@@ -1,5 +1,6 @@
 """Pieces that several declarations share: code patterns, bounds, and the address columns and
-rules of the person-level sources (written once here, used by uitkeringen and verzuim)."""
+rules of the person-level sources (written once here, used by uitkeringen and verzuim), and
+the location of a place-level record (incidenten, meldingen): coordinates or a buurt code."""
 
 from __future__ import annotations
 
@@ -70,3 +71,29 @@ def address_rules() -> tuple[Rule, ...]:
 ADDRESS = ("postcode", "huisnummer")
 RD = ("x", "y")
 WGS84 = ("lat", "lon")
+
+
+# A place-level record (incidenten, meldingen) is located by RD or WGS84 coordinates, or by the
+# buurt code its system already gave.
+PLACE_OR_CODE = (RD, WGS84, ("buurtcode",))
+
+
+def place_columns(buurtcode_comment: str) -> tuple[Column, ...]:
+    """x, y, lat, lon and buurtcode of a place-level record (none of them personal)."""
+    return (
+        *rd_columns(personal=False),
+        *wgs84_columns(),
+        Column("buurtcode", "area", buurtcode_comment, prefix="BU", width=8),
+    )
+
+
+def place_rules() -> tuple[Rule, ...]:
+    """Coordinates well-formed and plausible, a buurt code well-formed, one of them given."""
+    return (
+        *coordinate_rules(RD, (RD_X, RD_Y), RD_OUTSIDE),
+        *coordinate_rules(WGS84, (LAT, LON), WGS84_OUTSIDE),
+        Rule("matches", "buurtcode", "ongeldige buurtcode (geen BU-code)",
+             params={"regex": BUURT_CODE}),
+        Rule("one_of", None, "geen coördinaten en geen buurtcode",
+             params={"groups": PLACE_OR_CODE}),
+    )  # fmt: skip

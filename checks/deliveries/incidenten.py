@@ -1,20 +1,6 @@
 """incidenten: police and nuisance incidents shared with the municipality (sources.md 4)."""
 
-from checks.deliveries.common import (
-    BUURT_CODE,
-    LAT,
-    LON,
-    POLICE_CODE,
-    RD,
-    RD_OUTSIDE,
-    RD_X,
-    RD_Y,
-    WGS84,
-    WGS84_OUTSIDE,
-    coordinate_rules,
-    rd_columns,
-    wgs84_columns,
-)
+from checks.deliveries.common import PLACE_OR_CODE, POLICE_CODE, place_columns, place_rules
 from checks.deliveries.spec import Column, Declaration, Placement, Rule, Unique
 
 OVERLAST_CATEGORIEEN = (
@@ -36,23 +22,15 @@ DECLARATION = Declaration(
         Column("incident_id", "text", "Sleutel van het incident.", True),
         Column("datum", "datetime", "Datum of datum en tijd van het incident.", True),
         Column("categorie", "upper", "Politiecode (d.d.d) of overlastcategorie.", True),
-        *rd_columns(personal=False),
-        *wgs84_columns(),
-        Column("buurtcode", "area", "Buurtcode zoals de leverancier die gaf.", prefix="BU",
-               width=8),
+        *place_columns("Buurtcode zoals de leverancier die gaf."),
     ),
-    one_of=(RD, WGS84, ("buurtcode",)),
+    one_of=PLACE_OR_CODE,
     rules=(
         Rule("valid", "datum", "ongeldige datum in datum"),
         Rule("within_period", "datum", "datum buiten de maand {period}"),
         Rule("matches", "categorie", "onbekende categorie (geen politiecode of overlastcategorie)",
              params={"regex": CATEGORIE}),
-        *coordinate_rules(RD, (RD_X, RD_Y), RD_OUTSIDE),
-        *coordinate_rules(WGS84, (LAT, LON), WGS84_OUTSIDE),
-        Rule("matches", "buurtcode", "ongeldige buurtcode (geen BU-code)",
-             params={"regex": BUURT_CODE}),
-        Rule("one_of", None, "geen coördinaten en geen buurtcode",
-             params={"groups": (RD, WGS84, ("buurtcode",))}),
+        *place_rules(),
     ),
     unique=Unique(("incident_id",), "incident_id"),
     placement=Placement("datum", ("punt", "buurtcode")),

@@ -4,20 +4,7 @@ Reports are about places, not persons: nothing here is personal, no small-count 
 applies to their indicators (transforms/catalogue.toml `disclosure = "geen"`), and the files
 are not under [privacy] retention."""
 
-from checks.deliveries.common import (
-    BUURT_CODE,
-    LAT,
-    LON,
-    RD,
-    RD_OUTSIDE,
-    RD_X,
-    RD_Y,
-    WGS84,
-    WGS84_OUTSIDE,
-    coordinate_rules,
-    rd_columns,
-    wgs84_columns,
-)
+from checks.deliveries.common import PLACE_OR_CODE, place_columns, place_rules
 from checks.deliveries.spec import (
     LATEST_DELIVERY_PER_KEY,
     Column,
@@ -51,15 +38,12 @@ DECLARATION = Declaration(
         Column("melding_id", "text", "Sleutel van de melding.", True),
         Column("datum_melding", "datetime", "Datum (en tijd) waarop de melding binnenkwam.", True),
         Column("categorie", "code", "Soort melding.", True, codes=CATEGORIEEN),
-        *rd_columns(personal=False),
-        *wgs84_columns(),
-        Column("buurtcode", "area", "Buurtcode zoals het meldingensysteem die gaf.",
-               prefix="BU", width=8),
+        *place_columns("Buurtcode zoals het meldingensysteem die gaf."),
         Column("status", "code", "Status: OPEN, AFGEHANDELD of GEANNULEERD (telt niet mee).",
                True, codes=STATUSSEN),
         Column("datum_afgehandeld", "datetime", "Datum waarop de melding is afgehandeld."),
     ),
-    one_of=(RD, WGS84, ("buurtcode",)),
+    one_of=PLACE_OR_CODE,
     rules=(
         Rule("valid", "datum_melding", "ongeldige datum in datum_melding"),
         # A later file may repeat an earlier report with its new status; never a later one.
@@ -72,12 +56,7 @@ DECLARATION = Declaration(
              params={"when": "status", "equals": "AFGEHANDELD"}),
         Rule("not_before", "datum_afgehandeld", "datum_afgehandeld voor datum_melding",
              params={"later": "datum_afgehandeld", "earlier": "datum_melding", "by_day": True}),
-        *coordinate_rules(RD, (RD_X, RD_Y), RD_OUTSIDE),
-        *coordinate_rules(WGS84, (LAT, LON), WGS84_OUTSIDE),
-        Rule("matches", "buurtcode", "ongeldige buurtcode (geen BU-code)",
-             params={"regex": BUURT_CODE}),
-        Rule("one_of", None, "geen coördinaten en geen buurtcode",
-             params={"groups": (RD, WGS84, ("buurtcode",))}),
+        *place_rules(),
     ),
     unique=Unique(("melding_id",), "melding_id"),
     placement=Placement("datum_melding", ("punt", "buurtcode")),
