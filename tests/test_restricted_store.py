@@ -253,3 +253,16 @@ def test_check_pages_show_every_source_and_keep_municipal_samples_restricted(dem
     assert restricted.exists() and stat.S_IMODE(restricted.parent.parent.stat().st_mode) == 0o700
     ids = _delivered_values(warehouse.parent.parent / "landing", "uitkeringen", "client_id")
     assert not [i for i in ids if len(i) >= 5 and i in page]
+
+
+def test_every_table_and_view_of_both_stores_says_what_it_holds(demo_build):
+    _, warehouse = demo_build
+    for path in (warehouse, warehouse.parent / "restricted" / "restricted.duckdb"):
+        with duckdb.connect(str(path), read_only=True) as con:
+            bare = con.execute(
+                "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+                "WHERE comment IS NULL OR comment = '' UNION ALL "
+                "SELECT schema_name || '.' || view_name FROM duckdb_views() "
+                "WHERE NOT internal AND (comment IS NULL OR comment = '')"
+            ).fetchall()
+        assert bare == [], path

@@ -34,6 +34,17 @@ from warehouse.housekeeping import pid_alive
 SQL = Path(__file__).with_name("sql")
 RESTRICTED_SQL = SQL / "restricted.sql"
 UNPROTECTED_SQL = SQL / "restricted_unprotected.sql"
+# Tables of the restricted store made from their frames (no DDL): what an analyst with clearance
+# reads about them (constants, so written into the statement; DuckDB binds no COMMENT text).
+FRAME_TABLE_COMMENTS = {
+    "meta_check": "BEPERKT: de uitkomsten van de Great Expectations-controles van deze run, met "
+    "de voorbeelden van afwijkende waarden (bij gemeentelijke leveringen mogelijk "
+    "persoonsgegevens; het gepubliceerde warehouse heeft ze zonder voorbeelden).",
+    "quarantine_values": "BEPERKT: de afgekeurde rijen van de gemeentelijke leveringen met de "
+    "afwijkende waarde (value) bij bron, bestand, regel, kolom en reden; het gepubliceerde "
+    "warehouse noemt alleen de kolom en de regel.",
+}
+_DEFAULT_COMMENT = "BEPERKT: alleen voor wie toestemming heeft; nooit exporteren."
 _PREVIOUS = re.compile(r"^\.(?P<name>.+)\.previous-(?P<pid>\d+)-(?P<run>[0-9a-f-]+)$")
 
 
@@ -111,6 +122,8 @@ def _write_restricted(
                     con.execute(f"INSERT INTO raw.{name} BY NAME SELECT * FROM incoming")
                 else:
                     con.execute(f"CREATE TABLE raw.{name} AS SELECT * FROM incoming")
+                    comment = FRAME_TABLE_COMMENTS.get(name, _DEFAULT_COMMENT)
+                    con.execute(f"COMMENT ON TABLE raw.{name} IS '{comment}'")
             finally:
                 con.unregister("incoming")
         con.execute("ATTACH ? AS pub (READ_ONLY)", [str(published)])
