@@ -26,7 +26,7 @@ test: env
 	$(RUN) ruff format --check .
 	$(RUN) dagster definitions validate -m pipelines.definitions
 	bash scripts/ensure_chromium.sh
-	$(RUN) pytest -n auto
+	$(RUN) pytest -n auto --dist worksteal
 
 format: env
 	$(RUN) ruff format .

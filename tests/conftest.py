@@ -55,3 +55,33 @@ def demo_build(tmp_path_factory):
     result = run_build(cfg, offline=True, show_progress=False)
     assert result.success
     return cfg, cfg.parent / "out" / "warehouse.duckdb"
+
+
+# The whole-build tests, slowest first (from `pytest --durations`): run first, so that the two
+# workers of `pytest -n auto --dist worksteal` share them and the run does not end on one long
+# test started late on one worker while the other idles.
+SLOW_FIRST = (
+    "test_incremental.py",
+    "test_faults.py",
+    "test_snapshot_integrity.py",
+    "test_restricted_store.py",
+    "test_publish.py",
+    "test_instance.py",
+    "test_pooling.py",
+    "test_leaks.py",
+    "test_police_build.py",
+    "test_municipal_build.py",
+    "test_disclosure_intervals_e2e.py",
+    "test_bench.py",
+    "test_memory.py",
+    "test_dagster_server.py",
+    "test_quarantine.py",
+    "test_definitions.py",
+    "test_area_changes.py",
+    "test_demo_build.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))
