@@ -17,16 +17,20 @@ import multiprocessing
 import os
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
 import numpy as np
 import pandas as pd
+import shapely
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from warehouse.export import ExportData, attribution, column_name, dutch_number
@@ -85,7 +89,22 @@ def png_bytes(fig: Figure, dpi: int = DPI) -> bytes:
 
 
 def indicator_row(data: ExportData, indicator_id: str) -> pd.Series:
-    return data.indicators.set_index("indicator_id").loc[indicator_id]
+    return data._once("by_indicator", lambda: data.indicators.set_index("indicator_id")).loc[
+        indicator_id
+    ]
+
+
+def chart_years(data: ExportData, indicator_id: str) -> tuple[list, pd.Series]:
+    """The years of one indicator (every area) and their period labels."""
+
+    def split():
+        out = {}
+        for i, rows in data.long.groupby("indicator_id", sort=False):
+            labels = rows.drop_duplicates("period_year").set_index("period_year")["period_label"]
+            out[i] = (sorted(rows["period_year"].unique()), labels)
+        return out
+
+    return data._once("chart_years", split).get(indicator_id, ([], pd.Series(dtype=object)))
 
 
 def chart_figure(data: ExportData, indicator_id: str) -> Figure:
@@ -93,19 +112,21 @@ def chart_figure(data: ExportData, indicator_id: str) -> Figure:
     year of the indicator: NaN (a gap) where the cell is suppressed, missing or partial."""
     ind = indicator_row(data, indicator_id)
     series = data.series(indicator_id)
-    years = sorted(data.long.loc[data.long["indicator_id"] == indicator_id, "period_year"].unique())
-    labels = (
-        data.long[data.long["indicator_id"] == indicator_id]
-        .drop_duplicates("period_year")
-        .set_index("period_year")["period_label"]
-    )
+    years, labels = chart_years(data, indicator_id)
     fig = _figure(7.2, 4.0)
     ax = fig.add_axes((0.1, 0.2, 0.61, 0.68))
-    level = dict(zip(data.areas["area_code"], data.areas["area_level"], strict=True))
+    level = data.area_level
     focus_n = 0
     partial_drawn = False
     for code in chart_areas(data, str(ind["unit"])):
-        rows = series[series["area_code"] == code].set_index("period_year")
+        rows = series[series["area_code"] == code]
+        cells = dict(
+            zip(
+                rows["period_year"],
+                zip(rows["value"], rows["suppressed"], rows["partial"], strict=True),
+                strict=True,
+            )
+        )
         lvl = level.get(code, "")
         if lvl == "focus":
             style = {
@@ -119,17 +140,17 @@ def chart_figure(data: ExportData, indicator_id: str) -> Figure:
         y = []
         hollow_x, hollow_y = [], []
         for year in years:
-            if year not in rows.index:
+            if year not in cells:
                 y.append(np.nan)
                 continue
-            r = rows.loc[year]
-            shown = not bool(r["suppressed"]) and pd.notna(r["value"])
-            if shown and bool(r["partial"]):
+            value, suppressed, partial = cells[year]
+            shown = not bool(suppressed) and pd.notna(value)
+            if shown and bool(partial):
                 hollow_x.append(year)
-                hollow_y.append(float(r["value"]))
+                hollow_y.append(float(value))
                 y.append(np.nan)
             else:
-                y.append(float(r["value"]) if shown else np.nan)
+                y.append(float(value) if shown else np.nan)
         ax.plot(years, y, marker="o", markersize=5, label=data.area_name(code), gid=code, **style)
         if hollow_x:
             ax.plot(
@@ -196,8 +217,7 @@ def chart_areas(data: ExportData, unit: str) -> list[str]:
     with the gemeente or the Netherlands (17 million next to 1 400 makes both unreadable)."""
     if unit.strip() != "aantal":
         return list(data.compare)
-    level = dict(zip(data.areas["area_code"], data.areas["area_level"], strict=True))
-    return [c for c in data.compare if level.get(c) in ("focus", "programme")]
+    return [c for c in data.compare if data.area_level.get(c) in ("focus", "programme")]
 
 
 def _target_paths(ax, data: ExportData, indicator_id: str) -> None:
@@ -256,8 +276,11 @@ def write_charts(data: ExportData, folder: Path) -> list[Path]:
 
 
 def _buurten(data: ExportData) -> gpd.GeoDataFrame:
-    g = data.geometry
-    return g[(g["area_level"] == "buurt") & (g["gemeente_code"] == data.config["gemeente"])]
+    def work_out():
+        g = data.geometry
+        return g[(g["area_level"] == "buurt") & (g["gemeente_code"] == data.config["gemeente"])]
+
+    return data._once("buurten", work_out)
 
 
 def focus_outlines(data: ExportData) -> gpd.GeoDataFrame:
@@ -284,25 +307,87 @@ def focus_outlines(data: ExportData) -> gpd.GeoDataFrame:
 
 
 def _buurt_values(data: ExportData, indicator_id: str) -> pd.DataFrame:
-    buurten = set(_buurten(data)["area_code"])
-    rows = data.long[
-        (data.long["indicator_id"] == indicator_id) & data.long["area_code"].isin(buurten)
-    ]
-    return rows
+    def split():
+        rows = data.long[data.long["area_code"].isin(set(_buurten(data)["area_code"]))]
+        return {i: g for i, g in rows.groupby("indicator_id", sort=False)}
+
+    found = data._once("buurt_values", split).get(indicator_id)
+    return found if found is not None else data.long.iloc[0:0]
 
 
 def map_classes(data: ExportData, indicator_id: str) -> np.ndarray:
     """Class edges shared by every year of one indicator: quantiles (by hand; mapclassify is
     not a dependency) of all shown buurt values over all years, so that a colour means the
     same in 2020 as in 2024. Returns increasing edges, first = minimum, last = maximum."""
-    rows = _buurt_values(data, indicator_id)
-    values = rows.loc[~rows["suppressed"].astype(bool), "value"].dropna().to_numpy(float)
-    if len(values) == 0:
-        return np.array([0.0, 1.0])
-    edges = np.unique(np.quantile(values, np.linspace(0, 1, MAP_CLASSES + 1)))
-    if len(edges) == 1:
-        edges = np.array([edges[0], edges[0] + 1.0])
-    return edges
+
+    def work_out():
+        rows = _buurt_values(data, indicator_id)
+        values = rows.loc[~rows["suppressed"].astype(bool), "value"].dropna().to_numpy(float)
+        if len(values) == 0:
+            return np.array([0.0, 1.0])
+        edges = np.unique(np.quantile(values, np.linspace(0, 1, MAP_CLASSES + 1)))
+        if len(edges) == 1:
+            edges = np.array([edges[0], edges[0] + 1.0])
+        return edges
+
+    return data._once(("classes", indicator_id), work_out)
+
+
+# --- the shapes every map shares, turned into matplotlib paths once -------------------------
+#
+# Drawn as geopandas' GeoDataFrame.plot draws them (normalised rings, one patch per polygon in
+# a collection, the axes rescaled after each collection), without working the shapes out again
+# for each of the ~40 maps.
+
+
+def _polygon_patch(polygon) -> PathPatch:
+    parts = [polygon] if polygon.geom_type == "Polygon" else polygon.geoms
+    paths = []
+    for part in parts:
+        paths.append(MplPath(np.asarray(part.exterior.coords)[:, :2], closed=True))
+        paths.extend(MplPath(np.asarray(r.coords)[:, :2], closed=True) for r in part.interiors)
+    return PathPatch(MplPath.make_compound_path(*paths))
+
+
+@dataclass
+class MapShapes:
+    """The buurten (in `_buurten` order) as patches, the focus outlines as line segments
+    with their names and label points."""
+
+    codes: list[str]
+    patches: list[PathPatch]
+    outline_segments: list[np.ndarray]
+    labels: list[tuple[str, float, float]]
+
+
+def map_shapes(data: ExportData, outlines: gpd.GeoDataFrame | None = None) -> MapShapes:
+    def work_out(outlines=outlines):
+        buurten = _buurten(data)
+        geoms = shapely.normalize(buurten.geometry.to_numpy())
+        outlines = focus_outlines(data) if outlines is None else outlines
+        lines = shapely.get_parts(shapely.normalize(outlines.boundary.to_numpy()))
+        labels = []
+        for r in outlines.itertuples(index=False):
+            p = r.geometry.representative_point()
+            labels.append((r.area_name, p.x, p.y))
+        return MapShapes(
+            codes=list(buurten["area_code"]),
+            patches=[_polygon_patch(g) for g in geoms],
+            outline_segments=[np.array(line.coords)[:, :2] for line in lines],
+            labels=labels,
+        )
+
+    return data._once("map_shapes", work_out)
+
+
+def _patches(ax, patches: list[PathPatch], values=None, cmap=None, **style) -> None:
+    collection = PatchCollection(patches, **style)
+    if cmap is not None:
+        collection.set_cmap(cmap)
+    if values is not None:
+        collection.set_array(np.asarray(values))
+    ax.add_collection(collection, autolim=True)
+    ax.autoscale_view()
 
 
 def _class_label(low: float, high: float, unit: str) -> str:
@@ -318,15 +403,13 @@ def map_figure(
     figures white, focus areas outlined."""
     ind = indicator_row(data, indicator_id)
     unit = str(ind["unit"])
+    shapes = map_shapes(data, outlines)
     rows = _buurt_values(data, indicator_id)
     rows = rows[rows["period_year"] == year]
-    gdf = _buurten(data).merge(
-        rows[["area_code", "value", "suppressed", "period_label", "partial"]],
-        on="area_code",
-        how="left",
-    )
-    shown = gdf["value"].notna() & ~gdf["suppressed"].fillna(False).astype(bool)
-    hidden = gdf["suppressed"].fillna(False).astype(bool)
+    by_code = rows.drop_duplicates("area_code").set_index("area_code")
+    value = by_code["value"].reindex(shapes.codes).to_numpy(dtype=float, na_value=np.nan)
+    hidden = by_code["suppressed"].reindex(shapes.codes).fillna(False).astype(bool).to_numpy()
+    shown = ~np.isnan(value) & ~hidden
     missing = ~shown & ~hidden
     fig = _figure(6.4, 5.6)
     ax = fig.add_axes((0.02, 0.08, 0.96, 0.8))
@@ -335,10 +418,16 @@ def map_figure(
     n_classes = len(edges) - 1
     cmap = "viridis_r" if ind["direction"] == "lager is beter" else "viridis"
     colours = [matplotlib.colormaps[cmap](x) for x in np.linspace(0.1, 0.9, max(n_classes, 1))]
+
+    def pick(mask):
+        return [p for p, keep in zip(shapes.patches, mask, strict=True) if keep]
+
     if shown.any():
-        gdf[shown].plot(
-            ax=ax,
-            column="value",
+        ax.set_aspect("equal")
+        _patches(
+            ax,
+            pick(shown),
+            values=value[shown],
             cmap=ListedColormap(colours),
             norm=BoundaryNorm(edges, n_classes, clip=True),
             edgecolor="white",
@@ -349,20 +438,23 @@ def map_figure(
             Patch(facecolor=colours[k], label=_class_label(edges[k], edges[k + 1], unit))
         )
     if hidden.any():
-        gdf[hidden].plot(ax=ax, linewidth=0.5, **SUPPRESSED_PATCH)
+        ax.set_aspect("equal")
+        _patches(ax, pick(hidden), linewidth=0.5, **SUPPRESSED_PATCH)
         handles.append(Patch(label="onderdrukt", **SUPPRESSED_PATCH))
     if missing.any():
-        gdf[missing].plot(ax=ax, facecolor="white", edgecolor="#bdbdbd", linewidth=0.5)
+        ax.set_aspect("equal")
+        _patches(ax, pick(missing), facecolor="white", edgecolor="#bdbdbd", linewidth=0.5)
         handles.append(Patch(facecolor="white", edgecolor="#bdbdbd", label="geen cijfers"))
-    outlines = focus_outlines(data) if outlines is None else outlines
-    if len(outlines):
-        outlines.boundary.plot(ax=ax, color="#e4007c", linewidth=2.2)
+    if shapes.labels:
+        ax.set_aspect("equal")
+        lines = LineCollection(shapes.outline_segments, color="#e4007c", linewidth=2.2)
+        ax.add_collection(lines, autolim=True)
+        ax.autoscale_view()
         handles.append(Line2D([], [], color="#e4007c", linewidth=2.2, label="focusgebied"))
-        for r in outlines.itertuples(index=False):
-            p = r.geometry.representative_point()
+        for name, x, y in shapes.labels:
             ax.annotate(
-                r.area_name,
-                xy=(p.x, p.y),
+                name,
+                xy=(x, y),
                 fontsize=7,
                 ha="center",
                 color="#111111",
