@@ -12,9 +12,12 @@ the latest year with figures, and never of a year without any buurt figure."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import multiprocessing
 import os
+import re
+import shutil
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +49,7 @@ STYLE = {
     "land": {"color": "#000000", "linestyle": ":", "linewidth": 1.8},
 }
 SUPPRESSED_PATCH = {"facecolor": "#d9d9d9", "edgecolor": "#969696", "hatch": "///"}
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -377,7 +381,7 @@ def map_shapes(data: ExportData, outlines: gpd.GeoDataFrame | None = None) -> Ma
             labels=labels,
         )
 
-    return data._once("map_shapes", work_out)
+    return work_out() if outlines is not None else data._once("map_shapes", work_out)
 
 
 def _patches(ax, patches: list[PathPatch], values=None, cmap=None, **style) -> None:
@@ -513,18 +517,17 @@ def mappable(data: ExportData) -> list[tuple[str, int]]:
     return out
 
 
-_FORKED: tuple[ExportData, gpd.GeoDataFrame] | None = None  # what forked workers draw from
+_FORKED: ExportData | None = None  # what forked workers draw from
 
 
-def _draw(data: ExportData, outlines: gpd.GeoDataFrame, key: tuple) -> bytes:
+def _draw(data: ExportData, key: tuple) -> bytes:
     if key[0] == "chart":
         return png_bytes(chart_figure(data, key[1]))
-    return png_bytes(map_figure(data, key[1], key[2], outlines), MAP_DPI)
+    return png_bytes(map_figure(data, key[1], key[2]), MAP_DPI)
 
 
 def _forked_draw(key: tuple) -> tuple[tuple, bytes]:
-    data, outlines = _FORKED
-    return key, _draw(data, outlines, key)
+    return key, _draw(_FORKED, key)
 
 
 def image_keys(data: ExportData) -> list[tuple]:
@@ -545,16 +548,17 @@ def start_drawing(data: ExportData, keys: list[tuple] | None = None) -> Callable
     todo = list(dict.fromkeys(k for k in keys if k not in data.images))
     if not todo:
         return lambda cancel=False: None
-    outlines = focus_outlines(data)
+    if any(k[0] == "map" for k in todo):
+        map_shapes(data)  # the shapes every map shares, made once before the workers fork
     workers = min(len(os.sched_getaffinity(0)), 4, max(1, len(todo) // 4))
     if workers <= 1:
 
         def draw_here(cancel: bool = False) -> None:
             for key in [] if cancel else todo:
-                data.images[key] = _draw(data, outlines, key)
+                data.images[key] = _draw(data, key)
 
         return draw_here
-    _FORKED = (data, outlines)
+    _FORKED = data
     pool = multiprocessing.get_context("fork").Pool(workers)
     pending = pool.map_async(_forked_draw, todo, chunksize=2)
 
@@ -589,3 +593,101 @@ def write_maps(data: ExportData, folder: Path) -> list[Path]:
         path.write_bytes(data.images[("map", indicator_id, year)])
         out.append(path)
     return out
+
+
+# --- the figure cache -------------------------------------------------------------------------
+#
+# A chart or map is a function of the published figures it shows and of this drawing code, so
+# PNGs drawn once are kept per input version beside the warehouse (`<warehouse>.figures/`, never
+# in the restricted store: these are published figures) and an unchanged re-export draws
+# nothing. The version is a content hash (not the run id: a rebuild with the same figures
+# keeps its pictures); a new version replaces the folder of the previous one. The disclosure
+# check runs on every export all the same, and nothing is stored before it has passed.
+
+
+def figure_cache_dir(warehouse: Path) -> Path:
+    """Where the PNGs drawn from `warehouse` are kept: `<warehouse stem>.figures` beside it."""
+    return warehouse.with_name(f"{warehouse.stem}.figures")
+
+
+def _frame_hash(h, frame: pd.DataFrame) -> None:
+    h.update(repr(list(frame.columns)).encode())
+    h.update(repr(list(frame.dtypes.astype(str))).encode())
+    if len(frame):
+        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+
+
+def figure_version(data: ExportData) -> str:
+    """A hash of everything the images are drawn from: the long table (without the run id),
+    indicators, areas, targets, boundaries, the settings of the export, and the drawing code
+    with the versions of matplotlib, geopandas and shapely."""
+    import warehouse.export as export_module
+
+    h = hashlib.sha256()
+    for module in (__file__, export_module.__file__):
+        h.update(Path(module).read_bytes())
+    h.update(f"{matplotlib.__version__} {gpd.__version__} {shapely.__version__}".encode())
+    config = {k: v for k, v in data.config.items() if k not in ("run_id", "config_path")}
+    h.update(repr(sorted((k, repr(v)) for k, v in config.items())).encode())
+    _frame_hash(h, data.long.drop(columns=["run_id"], errors="ignore"))
+    for frame in (data.indicators, data.areas, data.targets):
+        _frame_hash(h, frame)
+    _frame_hash(h, pd.DataFrame(data.geometry.drop(columns="geometry")))
+    h.update(repr(data.geometry.crs).encode())
+    for wkb in shapely.to_wkb(data.geometry.geometry.to_numpy()):
+        h.update(wkb)
+    return h.hexdigest()[:32]
+
+
+def _cached_name(key: tuple) -> str:
+    """A file name per image key: readable, and unique by a hash of the whole key."""
+    text = "_".join(str(part) for part in key)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+    return f"{safe}-{hashlib.sha256(repr(key).encode()).hexdigest()[:12]}.png"
+
+
+@dataclass
+class FigureCache:
+    """The PNGs of one input version in `folder` (`<root>/<version>/`)."""
+
+    root: Path
+    version: str
+
+    @property
+    def folder(self) -> Path:
+        return self.root / self.version
+
+    @classmethod
+    def of(cls, data: ExportData) -> FigureCache:
+        return cls(figure_cache_dir(data.warehouse), figure_version(data))
+
+    def load(self, keys: list[tuple]) -> dict[tuple, bytes]:
+        """The images of `keys` drawn before for this version (a missing one is left out)."""
+        out = {}
+        for key in keys:
+            try:
+                png = (self.folder / _cached_name(key)).read_bytes()
+            except OSError:
+                continue
+            if png.startswith(PNG_SIGNATURE):
+                out[key] = png
+        return out
+
+    def store(self, images: dict[tuple, bytes], keys: list[tuple]) -> None:
+        """Keep the images of `keys` for this version and drop earlier versions. A folder
+        that cannot be written (an analyst exporting from a read-only share) keeps nothing:
+        the export itself does not depend on the cache."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for key in keys:
+                path = self.folder / _cached_name(key)
+                if key not in images or path.exists():
+                    continue
+                partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+                partial.write_bytes(images[key])
+                os.replace(partial, path)
+            for old in self.root.iterdir():
+                if old.is_dir() and old.name != self.version:
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            return

@@ -334,6 +334,28 @@ def _omitted_reason(data: ExportData, indicator_id: str) -> str:
     return "geen cijfers voor de getoonde gebieden"
 
 
+def theme_map(
+    data: ExportData, theme: str, with_figures: set[str], maps: set[tuple[str, int]]
+) -> tuple[str, int] | None:
+    """The one map on a pillar's page: the first indicator shown with a map, in its latest
+    year; None when the pillar has none."""
+    rows = data.indicators[data.indicators["theme"] == theme]
+    for indicator_id in rows["indicator_id"]:
+        years = [y for i, y in maps if i == indicator_id]
+        if indicator_id in with_figures and years:
+            return indicator_id, max(years)
+    return None
+
+
+def report_image_keys(data: ExportData) -> list[tuple]:
+    """The images the report shows (keys of `ExportData.images`): a chart per indicator with
+    figures and one map per pillar, so that a report alone draws nothing more."""
+    with_figures = indicators_with_figures(data)
+    maps = set(mappable(data))
+    chosen = [theme_map(data, t, set(with_figures), maps) for t in _themes(data)]
+    return [("chart", i) for i in with_figures] + [("map", *m) for m in chosen if m]
+
+
 def _theme_section(
     data: ExportData, theme: str, with_figures: set[str], maps: set[tuple[str, int]]
 ) -> tuple[str, list[str]]:
@@ -350,7 +372,7 @@ def _theme_section(
     parts = [f'<section class="theme" id="thema-{escape(theme)}">', _banner(data)]
     parts.append(f"<h2>{escape(_sheet_title(theme))}</h2>")
     parts.append(f'<p class="kop">{escape(pillar_sentence(data, theme))}</p>')
-    map_drawn = False
+    shown_map = theme_map(data, theme, with_figures, maps)
     for r in shown:
         parts.append('<div class="indicator">')
         parts.append(f"<h3>{escape(r.name)}</h3>")
@@ -363,10 +385,8 @@ def _theme_section(
         parts.append(
             _img(chart_png(data, r.indicator_id), _alt(data, r.indicator_id, r.name), "chart")
         )
-        years = [y for i, y in maps if i == r.indicator_id]
-        if years and not map_drawn:
-            # One map per pillar: the first indicator with a map, in its latest year.
-            year = max(years)
+        if shown_map is not None and shown_map[0] == r.indicator_id:
+            year = shown_map[1]
             parts.append(
                 _img(
                     map_png(data, r.indicator_id, year),
@@ -375,7 +395,6 @@ def _theme_section(
                     "map",
                 )
             )
-            map_drawn = True
         parts.append("</div>")
     parts.append(_definitions(data, theme))
     parts.append("</section>")
