@@ -522,14 +522,15 @@ def write_csv(data: ExportData, out_dir: Path, stem: str) -> list[Path]:
     Dutch headers, ja/nee) and plain (`,`, decimal point, the view's own column names).
 
     Text that would start a formula (an area name from StatLine or the config) is made inert."""
-    dutch = inert_frame(data.long)
+    inert = inert_frame(data.long)
+    dutch = inert.copy()
     for col in _BOOLEAN_COLUMNS:
         dutch[col] = dutch[col].map({True: "ja", False: "nee"})
     dutch = dutch.rename(columns=DUTCH_COLUMNS)
     nl = out_dir / data.file_name(f"indicatoren_{stem}", "csv")
     dutch.to_csv(nl, sep=";", decimal=",", index=False, encoding="utf-8-sig")
     en = out_dir / data.file_name(f"indicatoren_{stem}_en", "csv")
-    inert_frame(data.long).to_csv(en, sep=",", decimal=".", index=False, encoding="utf-8")
+    inert.to_csv(en, sep=",", decimal=".", index=False, encoding="utf-8")
     return [nl, en]
 
 

@@ -255,14 +255,18 @@ def chart_png(data: ExportData, indicator_id: str) -> bytes:
 def indicators_with_figures(data: ExportData) -> list[str]:
     """Indicators whose chart would show at least one figure (a chart of only gaps is not
     drawn: e.g. a count suppressed for every focus area in every year)."""
-    long = data.long
-    shown = long[~long["suppressed"].astype(bool) & long["value"].notna()]
-    out = []
-    for ind in data.indicators.itertuples(index=False):
-        areas = chart_areas(data, str(ind.unit))
-        if ((shown["indicator_id"] == ind.indicator_id) & shown["area_code"].isin(areas)).any():
-            out.append(ind.indicator_id)
-    return out
+
+    def work_out():
+        long = data.long
+        shown = long[~long["suppressed"].astype(bool) & long["value"].notna()]
+        pairs = set(zip(shown["indicator_id"], shown["area_code"], strict=True))
+        return [
+            ind.indicator_id
+            for ind in data.indicators.itertuples(index=False)
+            if any((ind.indicator_id, c) in pairs for c in chart_areas(data, str(ind.unit)))
+        ]
+
+    return list(data._once("with_figures", work_out))
 
 
 def write_charts(data: ExportData, folder: Path) -> list[Path]:

@@ -90,7 +90,7 @@ def _headline(data: ExportData, indicator_id: str, unit: str) -> str:
         return ""
     base = data.baseline_year
     label = rows.drop_duplicates("period_year").set_index("period_year")["period_label"]
-    level = dict(zip(data.areas["area_code"], data.areas["area_level"], strict=True))
+    level = data.area_level
     change_head = "Verandering (procentpunt)" if unit.strip() == "%" else "Verandering"
     head = (
         "<tr><th>Gebied</th>"
@@ -100,12 +100,11 @@ def _headline(data: ExportData, indicator_id: str, unit: str) -> str:
     )
     body = []
     for code in data.compare:
-        area_rows = rows[rows["area_code"] == code].set_index("period_year")
 
-        def cell(year: int, area_rows=area_rows, code=code) -> tuple[str, str]:
-            if year not in area_rows.index:
+        def cell(year: int, code=code) -> tuple[str, str]:
+            r = data.cell(indicator_id, code, year)
+            if r is None:
                 return "", "geen cijfer"
-            r = area_rows.loc[year]
             if bool(r["suppressed"]) or pd.isna(r["value"]):
                 # A small count in an own area: three years together, when those may be shown.
                 pooled = data.pooled_figure(indicator_id, code, year)
@@ -116,15 +115,16 @@ def _headline(data: ExportData, indicator_id: str, unit: str) -> str:
 
         b, b_note = cell(base)
         v, v_note = cell(latest)
+        latest_row = data.cell(indicator_id, code, latest)
         change = ""
-        if latest in area_rows.index:
-            change = _signed(area_rows.loc[latest, "change_since_baseline"], unit)
+        if latest_row is not None:
+            change = _signed(latest_row["change_since_baseline"], unit)
         notes = []
         if b_note:
             notes.append(f"{base}: {b_note}")
         if v_note:
             notes.append(f"{latest}: {v_note}")
-        if latest in area_rows.index and bool(area_rows.loc[latest, "is_estimate"]):
+        if latest_row is not None and bool(latest_row["is_estimate"]):
             notes.append("schatting")
         verdict = _verdict_text(data, _assessed(data, indicator_id, code), unit, latest)
         body.append(
