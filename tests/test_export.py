@@ -686,3 +686,70 @@ def test_council_brief_has_verdicts_charts_sources_and_demo_marking(exported):
     banner = "SYNTHETISCHE DEMODATA — geen CBS-cijfers"
     assert banner in doc.sections[0].header.paragraphs[0].text
     assert banner in text
+
+
+def test_an_unchanged_re_export_takes_its_figures_from_the_cache(tmp_path):
+    from warehouse.export_charts import FigureCache, figure_cache_dir, image_keys
+
+    wh = build_test_warehouse(tmp_path / "warehouse.duckdb")
+    first = export_all(wh, tmp_path / "one", ["png"], day=DAY)
+    data = load_export_data(wh)
+    cache = FigureCache.of(data)
+    keys = image_keys(data)
+    # Beside the warehouse (never in the restricted store): one PNG per chart and map.
+    assert cache.folder.parent == tmp_path / "warehouse.figures" == figure_cache_dir(wh)
+    assert len(list(cache.folder.glob("*.png"))) == len(keys) == len(first)
+    # A figure in the cache is what the re-export writes: mark one cached file, and the
+    # second export carries the mark instead of drawing the chart again.
+    chart = next(k for k in keys if k[0] == "chart")
+    (cached,) = cache.load([chart]).values()
+    marked = cached + b"cached"
+    path = next(p for p in cache.folder.glob("*.png") if p.read_bytes() == cached)
+    path.write_bytes(marked)
+    second = export_all(wh, tmp_path / "two", ["png"], day=DAY)
+    assert sorted(p.name for p in second) == sorted(p.name for p in first)
+    assert sum(p.read_bytes() == marked for p in second) == 1
+    # Without the cache the chart is drawn again: the same bytes as the first time.
+    third = export_all(wh, tmp_path / "three", ["png"], day=DAY, figure_cache=False)
+    assert sorted(p.read_bytes() for p in third) == sorted(p.read_bytes() for p in first)
+
+
+def test_the_figure_version_follows_the_figures(tmp_path):
+    from warehouse.export_charts import figure_version
+
+    wh = build_test_warehouse(tmp_path / "warehouse.duckdb")
+    data = load_export_data(wh)
+    same = load_export_data(wh)
+    assert figure_version(data) == figure_version(same)
+    # Another run id alone draws the same pictures; one changed value does not.
+    same.long["run_id"] = "another-run"
+    same.config["run_id"] = "another-run"
+    assert figure_version(same) == figure_version(data)
+    changed = load_export_data(wh)
+    changed.long.loc[changed.long["value"].notna().idxmax(), "value"] += 1.0
+    assert figure_version(changed) != figure_version(data)
+
+
+def test_a_refused_export_keeps_no_figures(tmp_path):
+    wh = build_test_warehouse(tmp_path / "unprotected.duckdb", protect_facts=False)
+    with pytest.raises(DisclosureError):
+        export_all(wh, tmp_path / "out", ["png", "html"], day=DAY)
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "unprotected.figures").exists()
+
+
+def test_a_report_alone_draws_only_its_own_images(exported):
+    from warehouse.export import shown_images
+    from warehouse.export_charts import image_keys, indicators_with_figures, mappable
+
+    wh, _, _ = exported
+    data = load_export_data(wh)
+    keys = shown_images(data, ["html"])
+    charts = [k for k in keys if k[0] == "chart"]
+    maps = [k for k in keys if k[0] == "map"]
+    assert charts == [("chart", i) for i in indicators_with_figures(data)]
+    # One map per pillar with a map: here only werk.bijstand_per_1000, in its latest year.
+    werk = [(i, y) for i, y in mappable(data) if i.startswith("werk.")]
+    assert werk and maps == [("map", "werk.bijstand_per_1000", max(y for _, y in werk))]
+    assert set(keys) <= set(image_keys(data))
+    assert shown_images(data, ["csv", "xlsx"]) == []

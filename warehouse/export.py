@@ -405,30 +405,54 @@ def export_all(
     out_dir: Path,
     formats: Iterable[str] | None = None,
     day: date | None = None,
+    figure_cache: bool = True,
 ) -> list[Path]:
     """Check disclosure, then write the chosen formats into `out_dir`; returns the files.
-    From a synthetic warehouse every file name ends in `_SYNTHETISCH` (before the extension)."""
-    from warehouse.export_charts import image_keys, start_drawing
-    from warehouse.export_docx import brief_charts
+    From a synthetic warehouse every file name ends in `_SYNTHETISCH` (before the extension).
+
+    The charts and maps the chosen formats show are drawn in worker processes while the
+    disclosure check runs and the formats without images are written; with `figure_cache`
+    those already drawn for the same input version are taken from beside the warehouse
+    (`export_charts.FigureCache`) and the new ones kept there once the check has passed."""
+    from warehouse.export_charts import FigureCache, start_drawing
 
     chosen = parse_formats(list(formats) if formats is not None else None)
     data = load_export_data(warehouse)
-    check_disclosure(data)
-    day = day or date.today()
-    stem = export_stem(data, day)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # Every chart and map the chosen formats use, drawn once, in parallel while the formats
-    # without images are written; the formats with images reuse them.
-    keys = image_keys(data) if "png" in chosen or "html" in chosen else []
-    if "docx" in chosen:
-        keys += [("chart", i) for i in brief_charts(data)]
+    keys = shown_images(data, chosen)
+    cache = FigureCache.of(data) if figure_cache and keys else None
+    if cache is not None:
+        data.images.update(cache.load(keys))
+    # Drawing starts before the check so that both use the two cores; nothing is written
+    # (no export file, no cached figure) unless the check passes.
     images_ready = start_drawing(data, keys)
     try:
-        written = _write_formats(data, chosen, out_dir, stem, day, images_ready)
+        check_disclosure(data)
+        day = day or date.today()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written = _write_formats(data, chosen, out_dir, export_stem(data, day), day, images_ready)
     except BaseException:
         images_ready(cancel=True)
         raise
+    if cache is not None:
+        cache.store(data.images, keys)
     return written
+
+
+def shown_images(data: ExportData, chosen: list[str]) -> list[tuple]:
+    """The keys of every chart and map the chosen formats show (and no other): all charts
+    and maps for `png`, the report's for `html`, three charts for `docx`."""
+    from warehouse.export_charts import image_keys
+    from warehouse.export_docx import brief_charts
+    from warehouse.report import report_image_keys
+
+    keys: list[tuple] = []
+    if "png" in chosen:
+        keys += image_keys(data)
+    if "html" in chosen:
+        keys += report_image_keys(data)
+    if "docx" in chosen:
+        keys += [("chart", i) for i in brief_charts(data)]
+    return list(dict.fromkeys(keys))
 
 
 def _write_formats(data, chosen, out_dir, stem, day, images_ready) -> list[Path]:
@@ -498,14 +522,15 @@ def write_csv(data: ExportData, out_dir: Path, stem: str) -> list[Path]:
     Dutch headers, ja/nee) and plain (`,`, decimal point, the view's own column names).
 
     Text that would start a formula (an area name from StatLine or the config) is made inert."""
-    dutch = inert_frame(data.long)
+    inert = inert_frame(data.long)
+    dutch = inert.copy()
     for col in _BOOLEAN_COLUMNS:
         dutch[col] = dutch[col].map({True: "ja", False: "nee"})
     dutch = dutch.rename(columns=DUTCH_COLUMNS)
     nl = out_dir / data.file_name(f"indicatoren_{stem}", "csv")
     dutch.to_csv(nl, sep=";", decimal=",", index=False, encoding="utf-8-sig")
     en = out_dir / data.file_name(f"indicatoren_{stem}_en", "csv")
-    inert_frame(data.long).to_csv(en, sep=",", decimal=".", index=False, encoding="utf-8")
+    inert.to_csv(en, sep=",", decimal=".", index=False, encoding="utf-8")
     return [nl, en]
 
 

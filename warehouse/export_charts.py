@@ -12,21 +12,28 @@ the latest year with figures, and never of a year without any buurt figure."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import multiprocessing
 import os
+import re
+import shutil
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
 import numpy as np
 import pandas as pd
+import shapely
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from warehouse.export import ExportData, attribution, column_name, dutch_number
@@ -42,6 +49,7 @@ STYLE = {
     "land": {"color": "#000000", "linestyle": ":", "linewidth": 1.8},
 }
 SUPPRESSED_PATCH = {"facecolor": "#d9d9d9", "edgecolor": "#969696", "hatch": "///"}
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -85,7 +93,22 @@ def png_bytes(fig: Figure, dpi: int = DPI) -> bytes:
 
 
 def indicator_row(data: ExportData, indicator_id: str) -> pd.Series:
-    return data.indicators.set_index("indicator_id").loc[indicator_id]
+    return data._once("by_indicator", lambda: data.indicators.set_index("indicator_id")).loc[
+        indicator_id
+    ]
+
+
+def chart_years(data: ExportData, indicator_id: str) -> tuple[list, pd.Series]:
+    """The years of one indicator (every area) and their period labels."""
+
+    def split():
+        out = {}
+        for i, rows in data.long.groupby("indicator_id", sort=False):
+            labels = rows.drop_duplicates("period_year").set_index("period_year")["period_label"]
+            out[i] = (sorted(rows["period_year"].unique()), labels)
+        return out
+
+    return data._once("chart_years", split).get(indicator_id, ([], pd.Series(dtype=object)))
 
 
 def chart_figure(data: ExportData, indicator_id: str) -> Figure:
@@ -93,19 +116,21 @@ def chart_figure(data: ExportData, indicator_id: str) -> Figure:
     year of the indicator: NaN (a gap) where the cell is suppressed, missing or partial."""
     ind = indicator_row(data, indicator_id)
     series = data.series(indicator_id)
-    years = sorted(data.long.loc[data.long["indicator_id"] == indicator_id, "period_year"].unique())
-    labels = (
-        data.long[data.long["indicator_id"] == indicator_id]
-        .drop_duplicates("period_year")
-        .set_index("period_year")["period_label"]
-    )
+    years, labels = chart_years(data, indicator_id)
     fig = _figure(7.2, 4.0)
     ax = fig.add_axes((0.1, 0.2, 0.61, 0.68))
-    level = dict(zip(data.areas["area_code"], data.areas["area_level"], strict=True))
+    level = data.area_level
     focus_n = 0
     partial_drawn = False
     for code in chart_areas(data, str(ind["unit"])):
-        rows = series[series["area_code"] == code].set_index("period_year")
+        rows = series[series["area_code"] == code]
+        cells = dict(
+            zip(
+                rows["period_year"],
+                zip(rows["value"], rows["suppressed"], rows["partial"], strict=True),
+                strict=True,
+            )
+        )
         lvl = level.get(code, "")
         if lvl == "focus":
             style = {
@@ -119,17 +144,17 @@ def chart_figure(data: ExportData, indicator_id: str) -> Figure:
         y = []
         hollow_x, hollow_y = [], []
         for year in years:
-            if year not in rows.index:
+            if year not in cells:
                 y.append(np.nan)
                 continue
-            r = rows.loc[year]
-            shown = not bool(r["suppressed"]) and pd.notna(r["value"])
-            if shown and bool(r["partial"]):
+            value, suppressed, partial = cells[year]
+            shown = not bool(suppressed) and pd.notna(value)
+            if shown and bool(partial):
                 hollow_x.append(year)
-                hollow_y.append(float(r["value"]))
+                hollow_y.append(float(value))
                 y.append(np.nan)
             else:
-                y.append(float(r["value"]) if shown else np.nan)
+                y.append(float(value) if shown else np.nan)
         ax.plot(years, y, marker="o", markersize=5, label=data.area_name(code), gid=code, **style)
         if hollow_x:
             ax.plot(
@@ -196,8 +221,7 @@ def chart_areas(data: ExportData, unit: str) -> list[str]:
     with the gemeente or the Netherlands (17 million next to 1 400 makes both unreadable)."""
     if unit.strip() != "aantal":
         return list(data.compare)
-    level = dict(zip(data.areas["area_code"], data.areas["area_level"], strict=True))
-    return [c for c in data.compare if level.get(c) in ("focus", "programme")]
+    return [c for c in data.compare if data.area_level.get(c) in ("focus", "programme")]
 
 
 def _target_paths(ax, data: ExportData, indicator_id: str) -> None:
@@ -231,14 +255,18 @@ def chart_png(data: ExportData, indicator_id: str) -> bytes:
 def indicators_with_figures(data: ExportData) -> list[str]:
     """Indicators whose chart would show at least one figure (a chart of only gaps is not
     drawn: e.g. a count suppressed for every focus area in every year)."""
-    long = data.long
-    shown = long[~long["suppressed"].astype(bool) & long["value"].notna()]
-    out = []
-    for ind in data.indicators.itertuples(index=False):
-        areas = chart_areas(data, str(ind.unit))
-        if ((shown["indicator_id"] == ind.indicator_id) & shown["area_code"].isin(areas)).any():
-            out.append(ind.indicator_id)
-    return out
+
+    def work_out():
+        long = data.long
+        shown = long[~long["suppressed"].astype(bool) & long["value"].notna()]
+        pairs = set(zip(shown["indicator_id"], shown["area_code"], strict=True))
+        return [
+            ind.indicator_id
+            for ind in data.indicators.itertuples(index=False)
+            if any((ind.indicator_id, c) in pairs for c in chart_areas(data, str(ind.unit)))
+        ]
+
+    return list(data._once("with_figures", work_out))
 
 
 def write_charts(data: ExportData, folder: Path) -> list[Path]:
@@ -256,8 +284,11 @@ def write_charts(data: ExportData, folder: Path) -> list[Path]:
 
 
 def _buurten(data: ExportData) -> gpd.GeoDataFrame:
-    g = data.geometry
-    return g[(g["area_level"] == "buurt") & (g["gemeente_code"] == data.config["gemeente"])]
+    def work_out():
+        g = data.geometry
+        return g[(g["area_level"] == "buurt") & (g["gemeente_code"] == data.config["gemeente"])]
+
+    return data._once("buurten", work_out)
 
 
 def focus_outlines(data: ExportData) -> gpd.GeoDataFrame:
@@ -284,25 +315,87 @@ def focus_outlines(data: ExportData) -> gpd.GeoDataFrame:
 
 
 def _buurt_values(data: ExportData, indicator_id: str) -> pd.DataFrame:
-    buurten = set(_buurten(data)["area_code"])
-    rows = data.long[
-        (data.long["indicator_id"] == indicator_id) & data.long["area_code"].isin(buurten)
-    ]
-    return rows
+    def split():
+        rows = data.long[data.long["area_code"].isin(set(_buurten(data)["area_code"]))]
+        return {i: g for i, g in rows.groupby("indicator_id", sort=False)}
+
+    found = data._once("buurt_values", split).get(indicator_id)
+    return found if found is not None else data.long.iloc[0:0]
 
 
 def map_classes(data: ExportData, indicator_id: str) -> np.ndarray:
     """Class edges shared by every year of one indicator: quantiles (by hand; mapclassify is
     not a dependency) of all shown buurt values over all years, so that a colour means the
     same in 2020 as in 2024. Returns increasing edges, first = minimum, last = maximum."""
-    rows = _buurt_values(data, indicator_id)
-    values = rows.loc[~rows["suppressed"].astype(bool), "value"].dropna().to_numpy(float)
-    if len(values) == 0:
-        return np.array([0.0, 1.0])
-    edges = np.unique(np.quantile(values, np.linspace(0, 1, MAP_CLASSES + 1)))
-    if len(edges) == 1:
-        edges = np.array([edges[0], edges[0] + 1.0])
-    return edges
+
+    def work_out():
+        rows = _buurt_values(data, indicator_id)
+        values = rows.loc[~rows["suppressed"].astype(bool), "value"].dropna().to_numpy(float)
+        if len(values) == 0:
+            return np.array([0.0, 1.0])
+        edges = np.unique(np.quantile(values, np.linspace(0, 1, MAP_CLASSES + 1)))
+        if len(edges) == 1:
+            edges = np.array([edges[0], edges[0] + 1.0])
+        return edges
+
+    return data._once(("classes", indicator_id), work_out)
+
+
+# --- the shapes every map shares, turned into matplotlib paths once -------------------------
+#
+# Drawn as geopandas' GeoDataFrame.plot draws them (normalised rings, one patch per polygon in
+# a collection, the axes rescaled after each collection), without working the shapes out again
+# for each of the ~40 maps.
+
+
+def _polygon_patch(polygon) -> PathPatch:
+    parts = [polygon] if polygon.geom_type == "Polygon" else polygon.geoms
+    paths = []
+    for part in parts:
+        paths.append(MplPath(np.asarray(part.exterior.coords)[:, :2], closed=True))
+        paths.extend(MplPath(np.asarray(r.coords)[:, :2], closed=True) for r in part.interiors)
+    return PathPatch(MplPath.make_compound_path(*paths))
+
+
+@dataclass
+class MapShapes:
+    """The buurten (in `_buurten` order) as patches, the focus outlines as line segments
+    with their names and label points."""
+
+    codes: list[str]
+    patches: list[PathPatch]
+    outline_segments: list[np.ndarray]
+    labels: list[tuple[str, float, float]]
+
+
+def map_shapes(data: ExportData, outlines: gpd.GeoDataFrame | None = None) -> MapShapes:
+    def work_out(outlines=outlines):
+        buurten = _buurten(data)
+        geoms = shapely.normalize(buurten.geometry.to_numpy())
+        outlines = focus_outlines(data) if outlines is None else outlines
+        lines = shapely.get_parts(shapely.normalize(outlines.boundary.to_numpy()))
+        labels = []
+        for r in outlines.itertuples(index=False):
+            p = r.geometry.representative_point()
+            labels.append((r.area_name, p.x, p.y))
+        return MapShapes(
+            codes=list(buurten["area_code"]),
+            patches=[_polygon_patch(g) for g in geoms],
+            outline_segments=[np.array(line.coords)[:, :2] for line in lines],
+            labels=labels,
+        )
+
+    return work_out() if outlines is not None else data._once("map_shapes", work_out)
+
+
+def _patches(ax, patches: list[PathPatch], values=None, cmap=None, **style) -> None:
+    collection = PatchCollection(patches, **style)
+    if cmap is not None:
+        collection.set_cmap(cmap)
+    if values is not None:
+        collection.set_array(np.asarray(values))
+    ax.add_collection(collection, autolim=True)
+    ax.autoscale_view()
 
 
 def _class_label(low: float, high: float, unit: str) -> str:
@@ -318,15 +411,13 @@ def map_figure(
     figures white, focus areas outlined."""
     ind = indicator_row(data, indicator_id)
     unit = str(ind["unit"])
+    shapes = map_shapes(data, outlines)
     rows = _buurt_values(data, indicator_id)
     rows = rows[rows["period_year"] == year]
-    gdf = _buurten(data).merge(
-        rows[["area_code", "value", "suppressed", "period_label", "partial"]],
-        on="area_code",
-        how="left",
-    )
-    shown = gdf["value"].notna() & ~gdf["suppressed"].fillna(False).astype(bool)
-    hidden = gdf["suppressed"].fillna(False).astype(bool)
+    by_code = rows.drop_duplicates("area_code").set_index("area_code")
+    value = by_code["value"].reindex(shapes.codes).to_numpy(dtype=float, na_value=np.nan)
+    hidden = by_code["suppressed"].reindex(shapes.codes).fillna(False).astype(bool).to_numpy()
+    shown = ~np.isnan(value) & ~hidden
     missing = ~shown & ~hidden
     fig = _figure(6.4, 5.6)
     ax = fig.add_axes((0.02, 0.08, 0.96, 0.8))
@@ -335,10 +426,16 @@ def map_figure(
     n_classes = len(edges) - 1
     cmap = "viridis_r" if ind["direction"] == "lager is beter" else "viridis"
     colours = [matplotlib.colormaps[cmap](x) for x in np.linspace(0.1, 0.9, max(n_classes, 1))]
+
+    def pick(mask):
+        return [p for p, keep in zip(shapes.patches, mask, strict=True) if keep]
+
     if shown.any():
-        gdf[shown].plot(
-            ax=ax,
-            column="value",
+        ax.set_aspect("equal")
+        _patches(
+            ax,
+            pick(shown),
+            values=value[shown],
             cmap=ListedColormap(colours),
             norm=BoundaryNorm(edges, n_classes, clip=True),
             edgecolor="white",
@@ -349,20 +446,23 @@ def map_figure(
             Patch(facecolor=colours[k], label=_class_label(edges[k], edges[k + 1], unit))
         )
     if hidden.any():
-        gdf[hidden].plot(ax=ax, linewidth=0.5, **SUPPRESSED_PATCH)
+        ax.set_aspect("equal")
+        _patches(ax, pick(hidden), linewidth=0.5, **SUPPRESSED_PATCH)
         handles.append(Patch(label="onderdrukt", **SUPPRESSED_PATCH))
     if missing.any():
-        gdf[missing].plot(ax=ax, facecolor="white", edgecolor="#bdbdbd", linewidth=0.5)
+        ax.set_aspect("equal")
+        _patches(ax, pick(missing), facecolor="white", edgecolor="#bdbdbd", linewidth=0.5)
         handles.append(Patch(facecolor="white", edgecolor="#bdbdbd", label="geen cijfers"))
-    outlines = focus_outlines(data) if outlines is None else outlines
-    if len(outlines):
-        outlines.boundary.plot(ax=ax, color="#e4007c", linewidth=2.2)
+    if shapes.labels:
+        ax.set_aspect("equal")
+        lines = LineCollection(shapes.outline_segments, color="#e4007c", linewidth=2.2)
+        ax.add_collection(lines, autolim=True)
+        ax.autoscale_view()
         handles.append(Line2D([], [], color="#e4007c", linewidth=2.2, label="focusgebied"))
-        for r in outlines.itertuples(index=False):
-            p = r.geometry.representative_point()
+        for name, x, y in shapes.labels:
             ax.annotate(
-                r.area_name,
-                xy=(p.x, p.y),
+                name,
+                xy=(x, y),
                 fontsize=7,
                 ha="center",
                 color="#111111",
@@ -421,18 +521,17 @@ def mappable(data: ExportData) -> list[tuple[str, int]]:
     return out
 
 
-_FORKED: tuple[ExportData, gpd.GeoDataFrame] | None = None  # what forked workers draw from
+_FORKED: ExportData | None = None  # what forked workers draw from
 
 
-def _draw(data: ExportData, outlines: gpd.GeoDataFrame, key: tuple) -> bytes:
+def _draw(data: ExportData, key: tuple) -> bytes:
     if key[0] == "chart":
         return png_bytes(chart_figure(data, key[1]))
-    return png_bytes(map_figure(data, key[1], key[2], outlines), MAP_DPI)
+    return png_bytes(map_figure(data, key[1], key[2]), MAP_DPI)
 
 
 def _forked_draw(key: tuple) -> tuple[tuple, bytes]:
-    data, outlines = _FORKED
-    return key, _draw(data, outlines, key)
+    return key, _draw(_FORKED, key)
 
 
 def image_keys(data: ExportData) -> list[tuple]:
@@ -453,16 +552,17 @@ def start_drawing(data: ExportData, keys: list[tuple] | None = None) -> Callable
     todo = list(dict.fromkeys(k for k in keys if k not in data.images))
     if not todo:
         return lambda cancel=False: None
-    outlines = focus_outlines(data)
+    if any(k[0] == "map" for k in todo):
+        map_shapes(data)  # the shapes every map shares, made once before the workers fork
     workers = min(len(os.sched_getaffinity(0)), 4, max(1, len(todo) // 4))
     if workers <= 1:
 
         def draw_here(cancel: bool = False) -> None:
             for key in [] if cancel else todo:
-                data.images[key] = _draw(data, outlines, key)
+                data.images[key] = _draw(data, key)
 
         return draw_here
-    _FORKED = (data, outlines)
+    _FORKED = data
     pool = multiprocessing.get_context("fork").Pool(workers)
     pending = pool.map_async(_forked_draw, todo, chunksize=2)
 
@@ -497,3 +597,101 @@ def write_maps(data: ExportData, folder: Path) -> list[Path]:
         path.write_bytes(data.images[("map", indicator_id, year)])
         out.append(path)
     return out
+
+
+# --- the figure cache -------------------------------------------------------------------------
+#
+# A chart or map is a function of the published figures it shows and of this drawing code, so
+# PNGs drawn once are kept per input version beside the warehouse (`<warehouse>.figures/`, never
+# in the restricted store: these are published figures) and an unchanged re-export draws
+# nothing. The version is a content hash (not the run id: a rebuild with the same figures
+# keeps its pictures); a new version replaces the folder of the previous one. The disclosure
+# check runs on every export all the same, and nothing is stored before it has passed.
+
+
+def figure_cache_dir(warehouse: Path) -> Path:
+    """Where the PNGs drawn from `warehouse` are kept: `<warehouse stem>.figures` beside it."""
+    return warehouse.with_name(f"{warehouse.stem}.figures")
+
+
+def _frame_hash(h, frame: pd.DataFrame) -> None:
+    h.update(repr(list(frame.columns)).encode())
+    h.update(repr(list(frame.dtypes.astype(str))).encode())
+    if len(frame):
+        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+
+
+def figure_version(data: ExportData) -> str:
+    """A hash of everything the images are drawn from: the long table (without the run id),
+    indicators, areas, targets, boundaries, the settings of the export, and the drawing code
+    with the versions of matplotlib, geopandas and shapely."""
+    import warehouse.export as export_module
+
+    h = hashlib.sha256()
+    for module in (__file__, export_module.__file__):
+        h.update(Path(module).read_bytes())
+    h.update(f"{matplotlib.__version__} {gpd.__version__} {shapely.__version__}".encode())
+    config = {k: v for k, v in data.config.items() if k not in ("run_id", "config_path")}
+    h.update(repr(sorted((k, repr(v)) for k, v in config.items())).encode())
+    _frame_hash(h, data.long.drop(columns=["run_id"], errors="ignore"))
+    for frame in (data.indicators, data.areas, data.targets):
+        _frame_hash(h, frame)
+    _frame_hash(h, pd.DataFrame(data.geometry.drop(columns="geometry")))
+    h.update(repr(data.geometry.crs).encode())
+    for wkb in shapely.to_wkb(data.geometry.geometry.to_numpy()):
+        h.update(wkb)
+    return h.hexdigest()[:32]
+
+
+def _cached_name(key: tuple) -> str:
+    """A file name per image key: readable, and unique by a hash of the whole key."""
+    text = "_".join(str(part) for part in key)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+    return f"{safe}-{hashlib.sha256(repr(key).encode()).hexdigest()[:12]}.png"
+
+
+@dataclass
+class FigureCache:
+    """The PNGs of one input version in `folder` (`<root>/<version>/`)."""
+
+    root: Path
+    version: str
+
+    @property
+    def folder(self) -> Path:
+        return self.root / self.version
+
+    @classmethod
+    def of(cls, data: ExportData) -> FigureCache:
+        return cls(figure_cache_dir(data.warehouse), figure_version(data))
+
+    def load(self, keys: list[tuple]) -> dict[tuple, bytes]:
+        """The images of `keys` drawn before for this version (a missing one is left out)."""
+        out = {}
+        for key in keys:
+            try:
+                png = (self.folder / _cached_name(key)).read_bytes()
+            except OSError:
+                continue
+            if png.startswith(PNG_SIGNATURE):
+                out[key] = png
+        return out
+
+    def store(self, images: dict[tuple, bytes], keys: list[tuple]) -> None:
+        """Keep the images of `keys` for this version and drop earlier versions. A folder
+        that cannot be written (an analyst exporting from a read-only share) keeps nothing:
+        the export itself does not depend on the cache."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for key in keys:
+                path = self.folder / _cached_name(key)
+                if key not in images or path.exists():
+                    continue
+                partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+                partial.write_bytes(images[key])
+                os.replace(partial, path)
+            for old in self.root.iterdir():
+                if old.is_dir() and old.name != self.version:
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            return

@@ -130,9 +130,7 @@ def _theme_sheet(wb: Workbook, data: ExportData, theme: str) -> None:
     level = dict(zip(data.areas["area_code"], data.areas["area_level"], strict=True))
     row = HEADER_ROW + 1
     for ind in data.indicators[data.indicators["theme"] == theme].itertuples(index=False):
-        rows = data.long[
-            (data.long["indicator_id"] == ind.indicator_id) & data.long["area_code"].isin(compare)
-        ]
+        rows = data.series(ind.indicator_id)
         fmt = number_format(ind.unit)
         if rows.empty:
             _put(ws, row, 1, ind.name)
@@ -145,7 +143,6 @@ def _theme_sheet(wb: Workbook, data: ExportData, theme: str) -> None:
         targets = data.targets[data.targets["indicator_id"] == ind.indicator_id]
         latest_complete = rows.loc[~rows["partial"].astype(bool), "period_year"].max()
         for year, year_rows in rows.groupby("period_year", sort=True):
-            by_area = year_rows.set_index("area_code")
             _put(ws, row, 1, ind.name)
             _put(ws, row, 2, ind.unit)
             _put(ws, row, 3, int(year)).number_format = "0"
@@ -163,7 +160,7 @@ def _theme_sheet(wb: Workbook, data: ExportData, theme: str) -> None:
                 change = _put(ws, row, first_change + k)
                 cell.number_format = fmt
                 change.number_format = "+#,##0;-#,##0;0" if fmt == "#,##0" else "+0.0;-0.0;0.0"
-                r = by_area.loc[code] if code in by_area.index else None
+                r = data.cell(ind.indicator_id, code, int(year))
                 if r is None or bool(r["suppressed"]) or pd.isna(r["value"]):
                     symbol, text = data.empty_cell(ind.indicator_id, int(year), r)
                     _put(ws, row, first_value + k, symbol).alignment = RIGHT

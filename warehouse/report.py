@@ -90,7 +90,7 @@ def _headline(data: ExportData, indicator_id: str, unit: str) -> str:
         return ""
     base = data.baseline_year
     label = rows.drop_duplicates("period_year").set_index("period_year")["period_label"]
-    level = dict(zip(data.areas["area_code"], data.areas["area_level"], strict=True))
+    level = data.area_level
     change_head = "Verandering (procentpunt)" if unit.strip() == "%" else "Verandering"
     head = (
         "<tr><th>Gebied</th>"
@@ -100,12 +100,11 @@ def _headline(data: ExportData, indicator_id: str, unit: str) -> str:
     )
     body = []
     for code in data.compare:
-        area_rows = rows[rows["area_code"] == code].set_index("period_year")
 
-        def cell(year: int, area_rows=area_rows, code=code) -> tuple[str, str]:
-            if year not in area_rows.index:
+        def cell(year: int, code=code) -> tuple[str, str]:
+            r = data.cell(indicator_id, code, year)
+            if r is None:
                 return "", "geen cijfer"
-            r = area_rows.loc[year]
             if bool(r["suppressed"]) or pd.isna(r["value"]):
                 # A small count in an own area: three years together, when those may be shown.
                 pooled = data.pooled_figure(indicator_id, code, year)
@@ -116,15 +115,16 @@ def _headline(data: ExportData, indicator_id: str, unit: str) -> str:
 
         b, b_note = cell(base)
         v, v_note = cell(latest)
+        latest_row = data.cell(indicator_id, code, latest)
         change = ""
-        if latest in area_rows.index:
-            change = _signed(area_rows.loc[latest, "change_since_baseline"], unit)
+        if latest_row is not None:
+            change = _signed(latest_row["change_since_baseline"], unit)
         notes = []
         if b_note:
             notes.append(f"{base}: {b_note}")
         if v_note:
             notes.append(f"{latest}: {v_note}")
-        if latest in area_rows.index and bool(area_rows.loc[latest, "is_estimate"]):
+        if latest_row is not None and bool(latest_row["is_estimate"]):
             notes.append("schatting")
         verdict = _verdict_text(data, _assessed(data, indicator_id, code), unit, latest)
         body.append(
@@ -334,6 +334,28 @@ def _omitted_reason(data: ExportData, indicator_id: str) -> str:
     return "geen cijfers voor de getoonde gebieden"
 
 
+def theme_map(
+    data: ExportData, theme: str, with_figures: set[str], maps: set[tuple[str, int]]
+) -> tuple[str, int] | None:
+    """The one map on a pillar's page: the first indicator shown with a map, in its latest
+    year; None when the pillar has none."""
+    rows = data.indicators[data.indicators["theme"] == theme]
+    for indicator_id in rows["indicator_id"]:
+        years = [y for i, y in maps if i == indicator_id]
+        if indicator_id in with_figures and years:
+            return indicator_id, max(years)
+    return None
+
+
+def report_image_keys(data: ExportData) -> list[tuple]:
+    """The images the report shows (keys of `ExportData.images`): a chart per indicator with
+    figures and one map per pillar, so that a report alone draws nothing more."""
+    with_figures = indicators_with_figures(data)
+    maps = set(mappable(data))
+    chosen = [theme_map(data, t, set(with_figures), maps) for t in _themes(data)]
+    return [("chart", i) for i in with_figures] + [("map", *m) for m in chosen if m]
+
+
 def _theme_section(
     data: ExportData, theme: str, with_figures: set[str], maps: set[tuple[str, int]]
 ) -> tuple[str, list[str]]:
@@ -350,7 +372,7 @@ def _theme_section(
     parts = [f'<section class="theme" id="thema-{escape(theme)}">', _banner(data)]
     parts.append(f"<h2>{escape(_sheet_title(theme))}</h2>")
     parts.append(f'<p class="kop">{escape(pillar_sentence(data, theme))}</p>')
-    map_drawn = False
+    shown_map = theme_map(data, theme, with_figures, maps)
     for r in shown:
         parts.append('<div class="indicator">')
         parts.append(f"<h3>{escape(r.name)}</h3>")
@@ -363,10 +385,8 @@ def _theme_section(
         parts.append(
             _img(chart_png(data, r.indicator_id), _alt(data, r.indicator_id, r.name), "chart")
         )
-        years = [y for i, y in maps if i == r.indicator_id]
-        if years and not map_drawn:
-            # One map per pillar: the first indicator with a map, in its latest year.
-            year = max(years)
+        if shown_map is not None and shown_map[0] == r.indicator_id:
+            year = shown_map[1]
             parts.append(
                 _img(
                     map_png(data, r.indicator_id, year),
@@ -375,7 +395,6 @@ def _theme_section(
                     "map",
                 )
             )
-            map_drawn = True
         parts.append("</div>")
     parts.append(_definitions(data, theme))
     parts.append("</section>")
