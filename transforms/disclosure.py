@@ -393,6 +393,10 @@ def _null_space_zero(rels: list[Relation], hidden: list, targets: list | None = 
             for r, (cols, coefs, _) in enumerate(rows_of[key]):
                 for c, v in zip(cols, coefs, strict=True):
                     a[r, local[c]] += v
+            # More relations than cells: the triangle R of a = QR has the same null space and
+            # singular values, without the large U of a full SVD of `a`.
+            if a.shape[0] > a.shape[1]:
+                a = np.linalg.qr(a, mode="r")
             # No relation touching the cell (an all-zero matrix): nothing can be worked out.
             _, s, vt = np.linalg.svd(a, full_matrices=True)
             rank = int((s > _TOL * max(1.0, float(s.max(initial=0.0)))).sum())
@@ -1019,19 +1023,25 @@ def recoverable_cells(
     shown = set(cells.index[cells["shown"]])
     found: list[dict] = []
     # A row suppressed for small numbers while every count it stands for is published elsewhere.
-    for r, g in refs.groupby("row"):
+    is_shown = pd.Series(
+        [
+            k in shown
+            for k in zip(refs["label"], refs["area_code"], refs["period_year"], strict=True)
+        ],
+        index=refs.index,
+    )
+    every_count_shown = is_shown.groupby(refs["row"]).all()
+    for r in every_count_shown.index[every_count_shown.to_numpy()]:
         if not small[r]:
             continue
-        keys = list(zip(g["label"], g["area_code"], g["period_year"], strict=True))
-        if all(k in shown for k in keys):
-            found.append(
-                {
-                    "indicator_id": facts.at[r, "indicator_id"],
-                    "area_code": facts.at[r, "area_code"],
-                    "period_year": int(facts.at[r, "period_year"]),
-                    "reason": "hetzelfde aantal staat onverhuld in een andere indicator",
-                }
-            )
+        found.append(
+            {
+                "indicator_id": facts.at[r, "indicator_id"],
+                "area_code": facts.at[r, "area_code"],
+                "period_year": int(facts.at[r, "period_year"]),
+                "reason": "hetzelfde aantal staat onverhuld in een andere indicator",
+            }
+        )
     determined: set[Cell] = set()
     for key, rels, published, hidden in _groups_of(cells, roles, relations(areas), windows):
         for c in determined_cells(rels, set(published), hidden):
