@@ -90,3 +90,33 @@ def test_a_failed_run_of_the_instance_is_in_meta_run_of_the_next_published_wareh
     assert str(page) in rows[0][2] and "cbs_kerncijfers_tables" in rows[0][2]
     assert [r[1] for r in rows[1:]] == ["success"]
     assert not (tmp_path / "out" / "warehouse.duckdb.runs.jsonl").exists()
+
+
+def test_the_event_log_keeps_few_connections_open_and_writes_dagsters_own_files(tmp_path):
+    """The instance's event log (pipelines.dagster_storage) keeps an open connection to the
+    index and the newest runs only, without a sync per commit, and what it writes is read
+    back by Dagster's own SQLite event log (what the webserver of an older dagster.yaml,
+    or `dagster instance migrate`, opens)."""
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    from pipelines.dagster_storage import OPEN_DATABASES, EventLogStorage
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    runs = []
+    with open_instance(warehouse) as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, EventLogStorage)
+        for i in range(OPEN_DATABASES + 2):
+            run_id = _in_progress_run(instance, {})
+            instance.report_engine_event(f"event {i}", instance.get_run_by_id(run_id))
+            runs.append(run_id)
+        # 6 runs written, each with its own database: only the last few stay open.
+        assert len(storage._engines) == OPEN_DATABASES
+        assert runs[0] not in storage._engines and runs[-1] in storage._engines
+        with storage.run_connection(runs[-1]) as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert storage._engines == {}  # closed with the instance
+    stock = SqliteEventLogStorage(str(tmp_path / ".dagster_home" / "history" / "runs"))
+    for i, run_id in enumerate(runs):
+        assert [e.dagster_event.message for e in stock.get_logs_for_run(run_id)] == [f"event {i}"]
