@@ -72,6 +72,7 @@ import highspy
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import scipy.linalg
 from scipy.sparse import csc_array
 
 from transforms.catalogue import SMALL_COUNTS
@@ -393,16 +394,16 @@ def _null_space_zero(rels: list[Relation], hidden: list, targets: list | None = 
             for r, (cols, coefs, _) in enumerate(rows_of[key]):
                 for c, v in zip(cols, coefs, strict=True):
                     a[r, local[c]] += v
-            # More relations than cells: the triangle R of a = QR has the same null space and
-            # singular values, without the large U of a full SVD of `a`.
-            if a.shape[0] > a.shape[1]:
-                a = np.linalg.qr(a, mode="r")
-            # No relation touching the cell (an all-zero matrix): nothing can be worked out.
-            _, s, vt = np.linalg.svd(a, full_matrices=True)
-            rank = int((s > _TOL * max(1.0, float(s.max(initial=0.0)))).sum())
-            nulls[key] = (local, vt[rank:])
-        local, null = nulls[key]
-        if null.shape[0] == 0 or np.all(np.abs(null[:, local[idx[t]]]) < 1e-8):
+            # Cell j follows from the published cells iff e_j lies in the row space of `a`.
+            # A pivoted QR of a^T gives an orthonormal basis of that space (several times
+            # cheaper than an SVD); an all-zero matrix has rank 0: nothing can be worked out.
+            q, tri, _ = scipy.linalg.qr(a.T, mode="economic", pivoting=True)
+            d = np.abs(np.diag(tri))
+            rank = int((d > _TOL * max(1.0, float(d.max(initial=0.0)))).sum())
+            nulls[key] = (local, (q[:, :rank] ** 2).sum(axis=1))
+        local, inside = nulls[key]
+        # |projection of e_j on the row space|^2 is 1 for a determined cell.
+        if 1.0 - inside[local[idx[t]]] < 1e-12:
             found.append(t)
     return found
 
