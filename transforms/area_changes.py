@@ -104,8 +104,24 @@ def overlay_shares(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> pd.DataFrame
     b = b.dissolve(by="to_code", as_index=False)
     from_area = dict(zip(a["from_code"], a.geometry.area, strict=True))
     to_area = dict(zip(b["to_code"], b.geometry.area, strict=True))
-    pieces = gpd.overlay(a, b, how="intersection", keep_geom_type=True)
+    # An area with the same code and the very same boundary in both years (most of them) is
+    # its own only overlap: the polygons of one year do not overlap, so no other area can
+    # have a piece of it. Only the others go through the (costly) overlay.
+    same = a[["from_code", "geometry"]].merge(
+        b[["to_code", "geometry"]], left_on="from_code", right_on="to_code"
+    )
+    same = same.loc[
+        same["geometry_x"].to_wkb().to_numpy() == same["geometry_y"].to_wkb().to_numpy(),
+        "from_code",
+    ]
+    kept = pd.DataFrame({"from_code": same, "to_code": same})
+    kept["piece"] = kept["from_code"].map(from_area)
+    pieces = gpd.overlay(
+        a[~a["from_code"].isin(same)], b[~b["to_code"].isin(same)], how="intersection",
+        keep_geom_type=True,
+    )  # fmt: skip
     pieces["piece"] = pieces.geometry.area
+    pieces = pd.concat([pd.DataFrame(pieces[["from_code", "to_code", "piece"]]), kept])
     out = pd.DataFrame(pieces.groupby(["from_code", "to_code"], as_index=False)["piece"].sum())
     out["share_of_from"] = out["piece"] / out["from_code"].map(from_area)
     out["share_of_to"] = out["piece"] / out["to_code"].map(to_area)
