@@ -18,7 +18,6 @@ everything else keeps the accounting rows_read = accepted + quarantined.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -45,6 +44,7 @@ from checks.rules import (
 )
 from sources.delivery import DeliveryFile, RefusedReplacement, confirmation_marker, read_delivery
 from sources.errors import UnreadableInput
+from sources.rowfiles import BATCH_ROWS, RowWriter, read_rows, row_batches, row_count
 
 # The accepted frame of every source: where each row came from, what the period gives it,
 # then the delivered columns in the declaration's order (pc6: renamed to what they mean).
@@ -52,7 +52,6 @@ ACCEPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     source: d.accepted_columns for source, d in DECLARATIONS.items()
 }
 SUITES_DIR = Path(__file__).with_name("deliveries")
-BATCH_ROWS = 500_000  # rows of a large delivery worked on at a time downstream
 
 
 @dataclass
@@ -88,8 +87,7 @@ class CheckedDelivery:
             for start in range(0, len(frame), rows):
                 yield frame.iloc[start : start + rows].reset_index(drop=True)
             return
-        for batch in pq.ParquetFile(self.accepted_file).iter_batches(batch_size=rows):
-            yield _frame(pa.Table.from_batches([batch]))
+        yield from row_batches(self.accepted_file, rows)
 
     @property
     def rows_quarantined(self) -> int:
@@ -245,31 +243,14 @@ def _rows_path(folder: Path, delivery: DeliveryFile, gemeente: str) -> Path:
     return folder / f"{delivery.path.name}.{delivery.sha256[:16]}.{gemeente}.parquet"
 
 
-def rows_tmp(path: Path) -> Path:
-    """Where `path` is written before it is renamed into place (housekeeping removes one a
-    build that died left behind)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
-def _frame(table: pa.Table) -> pd.DataFrame:
-    return table.to_pandas()
-
-
-def read_rows(path: Path | Sequence[Path], columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Rows written by `write_rows` (one file or several, stacked) as the frame they were."""
-    paths = [path] if isinstance(path, Path | str) else list(path)
-    tables = [pq.read_table(p, columns=list(columns) if columns else None) for p in paths]
-    return _frame(pa.concat_tables(tables)) if len(tables) > 1 else _frame(tables[0])
-
-
 class _RowSink:
-    """Accepted rows piece by piece: kept in memory, or written to a Parquet file (owner only,
-    via a temporary name) and with later rows removed again at the end (a repeated key)."""
+    """Accepted rows piece by piece: kept in memory, or written to a Parquet file; rows with a
+    repeated key (found at the end) are taken out again."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.frames: list[pd.DataFrame] = []
-        self.writer: RowWriter | None = RowWriter(rows_tmp(path)) if path else None
+        self.writer = RowWriter(path) if path else None
 
     def add(self, frame: pd.DataFrame) -> None:
         if self.writer is None:
@@ -286,59 +267,23 @@ class _RowSink:
             if drop:
                 frame = frame[~frame[LINE_COLUMN].isin(drop)].reset_index(drop=True)
             return frame[columns], None, len(frame)
-        tmp = self.writer.close()
+        path = self.writer.finish()
         if drop:
-            kept = RowWriter(rows_tmp(self.path).with_suffix(".kept.tmp"))
+            kept = RowWriter(path)
             wanted = pa.array(sorted(drop), type=pa.int64())
-            for batch in pq.ParquetFile(tmp).iter_batches(batch_size=BATCH_ROWS):
-                table = pa.Table.from_batches([batch])
-                kept.add_table(table.filter(pc.invert(pc.is_in(table[LINE_COLUMN], wanted))))
-            tmp.unlink()
-            tmp = kept.close()
-        rows = pq.ParquetFile(tmp).metadata.num_rows
-        os.replace(tmp, self.path)
-        return None, self.path, rows
+            try:
+                for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+                    table = pa.Table.from_batches([batch])
+                    kept.add_table(table.filter(pc.invert(pc.is_in(table[LINE_COLUMN], wanted))))
+                kept.finish()
+            except BaseException:
+                kept.discard()
+                raise
+        return None, path, row_count(path)
 
     def discard(self) -> None:
         if self.writer is not None:
             self.writer.discard()
-
-
-class RowWriter:
-    """A Parquet file written frame by frame, created owner-only (0600): it holds person
-    rows. Every frame must have the columns and dtypes of the first."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.writer: pq.ParquetWriter | None = None
-        self.schema: pa.Schema | None = None
-        self.file = None
-
-    def add(self, frame: pd.DataFrame) -> None:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        self.add_table(table if self.schema is None else table.cast(self.schema))
-
-    def add_table(self, table: pa.Table) -> None:
-        if self.writer is None:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            self.file = os.fdopen(fd, "wb")
-            self.schema = table.schema
-            self.writer = pq.ParquetWriter(self.file, table.schema)
-        self.writer.write_table(table, row_group_size=BATCH_ROWS)
-
-    def close(self, empty: pd.DataFrame | None = None) -> Path:
-        """Finish the file (one without rows gets the columns of `empty`) and return it."""
-        if self.writer is None:
-            self.add(empty if empty is not None else pd.DataFrame())
-        self.writer.close()
-        self.file.close()
-        return self.path
-
-    def discard(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.file.close()
-        self.path.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- GX
