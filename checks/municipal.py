@@ -44,7 +44,14 @@ from checks.rules import (
 )
 from sources.delivery import DeliveryFile, RefusedReplacement, confirmation_marker, read_delivery
 from sources.errors import UnreadableInput
-from sources.rowfiles import BATCH_ROWS, RowWriter, read_rows, row_batches, row_count
+from sources.rowfiles import (
+    BATCH_ROWS,
+    RowWriter,
+    empty_frame,
+    read_rows,
+    row_batches,
+    row_count,
+)
 
 # The accepted frame of every source: where each row came from, what the period gives it,
 # then the delivered columns in the declaration's order (pc6: renamed to what they mean).
@@ -79,6 +86,12 @@ class CheckedDelivery:
         if self.accepted_frame is not None:
             return self.accepted_frame
         return read_rows(self.accepted_file)
+
+    def accepted_empty(self) -> pd.DataFrame:
+        """No rows, the accepted columns and their dtypes."""
+        if self.accepted_frame is not None:
+            return self.accepted_frame.head(0)
+        return empty_frame(self.accepted_file)
 
     def accepted_batches(self, rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
         """The accepted rows, at most `rows` at a time (in line order)."""
