@@ -19,12 +19,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 BATCH_ROWS = 500_000  # rows of a large delivery worked on at a time
 ROWS_DIR = "rows"  # under the restricted cache
+# What DuckDB may hold of rows read from these files before it spills to disk (beside them).
+MEMORY_LIMIT = "500MB"
 
 
 def rows_tmp(path: Path) -> Path:
@@ -126,3 +129,14 @@ class ParquetRows:
         files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in self.paths)
         cols = ", ".join(f'"{c}"' for c in self.select) if self.select is not None else "*"
         return f"SELECT {cols} FROM read_parquet([{files}])"
+
+
+def rows_connection(rows) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for SQL over `rows` (frames or ParquetRows). When some are in
+    Parquet files (a large delivery), DuckDB keeps within `MEMORY_LIMIT` and spills what it
+    must to a folder beside those files: in the owner-only restricted cache, as they are."""
+    files = [p for r in rows if isinstance(r, ParquetRows) for p in r.paths]
+    if not files:
+        return duckdb.connect()
+    spill = files[0].parent / ".duckdb-spill"
+    return duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})

@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from checks.deliveries import DECLARATIONS
 from checks.deliveries.spec import LATEST_DELIVERY_PER_KEY
-from sources.rowfiles import ParquetRows
+from sources.rowfiles import ParquetRows, rows_connection
 from transforms.catalogue import load_catalogue
 from transforms.facts import FACT_COLUMNS
 
@@ -202,7 +202,7 @@ def municipal_indicator_facts(
         "buurten": buurten,
         "own_members": own_members,
     }
-    con = duckdb.connect()
+    con = rows_connection(sources.values())
     try:
         for name, frame in frames.items():
             con.register(name, _input(name, frame))
@@ -346,7 +346,7 @@ def delivered_facts(
             ],
             columns=["indicator_id", "measure"],
         )
-        con = duckdb.connect()
+        con = rows_connection([sources.get(source)])
         try:
             _register_source(con, source, sources.get(source))
             con.register("deliveries", _input("deliveries", deliveries))
