@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -222,8 +223,12 @@ class Flags:
     def __init__(self, n: int) -> None:
         self.reason = np.full(n, None, dtype=object)
         self.column = np.full(n, None, dtype=object)
-        self.warnings: list[str] = []
+        self.warned: dict[str, int] = {}  # reason of a `warn` rule -> rows it was true for
         self.rejected: list[tuple[int, str]] = []  # (line, reason) of a reject-file rule
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"{n} rijen: {reason} (rij blijft)" for reason, n in self.warned.items()]
 
     @property
     def ok(self) -> np.ndarray:
@@ -401,21 +406,52 @@ def required_reason(column: str) -> str:
     return f"verplicht veld '{column}' is leeg"
 
 
+def unique_reason(what: str, first_line: int) -> str:
+    return f"dubbele {what} (ook op regel {first_line})"
+
+
+def repeated_keys(rows: pd.DataFrame | pa.Table, keys: Sequence[str]) -> pd.Series:
+    """The rows (by `line`) whose key an earlier line already has (an empty key equals an
+    empty key), each with the line of the first row with that key; ordered by line. In
+    DuckDB: pandas would hold every text key as a Python object."""
+    con = duckdb.connect()
+    try:
+        con.register("keyed", rows)
+        by = ", ".join(f'"{k}"' for k in keys)
+        found = con.execute(
+            f"SELECT line, first_line FROM (SELECT {LINE_COLUMN} AS line, "
+            f"min({LINE_COLUMN}) OVER (PARTITION BY {by}) AS first_line FROM keyed) "
+            "WHERE line <> first_line ORDER BY line"
+        ).fetchnumpy()
+    finally:
+        con.close()
+    return pd.Series(
+        np.asarray(found["first_line"], dtype="int64"),
+        index=np.asarray(found["line"], dtype="int64"),
+    )
+
+
 def _unique(flags: Flags, typed: pd.DataFrame, keys: list[str], what: str, column) -> None:
     """Second and later rows with the same key (among rows otherwise fine) are quarantined."""
     ok = flags.ok
     if not ok.any():
         return
-    sub = typed.loc[ok, [*keys, LINE_COLUMN]]
-    later = sub.duplicated(subset=keys, keep="first")
-    if not later.any():
+    later = repeated_keys(typed.loc[ok, [*keys, LINE_COLUMN]], keys)
+    if not len(later):
         return
-    first = sub.groupby(keys, dropna=False, sort=False)[LINE_COLUMN].transform("first")
-    mask = np.zeros(len(typed), dtype=bool)
-    mask[np.flatnonzero(ok)[later.to_numpy()]] = True
+    lines = typed[LINE_COLUMN].to_numpy(dtype="int64")
+    mask = ok & np.isin(lines, later.index.to_numpy())
     message = pd.Series(np.full(len(typed), None, dtype=object))
-    message[mask] = [f"dubbele {what} (ook op regel {n})" for n in first[later].to_numpy()]
+    message[mask] = [unique_reason(what, n) for n in later.reindex(lines[mask]).to_numpy()]
     flags.flag(mask, column, message)
+
+
+def unique_column(d: Declaration) -> str | None:
+    """The delivered column a repeated key is reported on: its only column, else none."""
+    if d.unique is None:
+        return None
+    delivered = [c.name for c in d.columns if c.accepted in d.unique.keys]
+    return delivered[0] if len(d.unique.keys) == 1 else None
 
 
 def _apply(flags: Flags, rule: Rule, mask, period: str, lines: np.ndarray) -> None:
@@ -428,15 +464,22 @@ def _apply(flags: Flags, rule: Rule, mask, period: str, lines: np.ndarray) -> No
     if not hit.any():
         return
     if rule.severity == WARN:
-        flags.warnings.append(f"{int(hit.sum())} rijen: {reason} (rij blijft)")
+        flags.warned[reason] = flags.warned.get(reason, 0) + int(hit.sum())
     elif rule.severity == REJECT_FILE:
         flags.rejected.append((int(lines[hit][0]), reason))
 
 
 def split_rows(
-    declaration: Declaration, frame: pd.DataFrame, period_label: str, gemeente: str
+    declaration: Declaration,
+    frame: pd.DataFrame,
+    period_label: str,
+    gemeente: str,
+    unique: bool = True,
 ) -> tuple[pd.DataFrame, Flags]:
-    """The typed rows (accepted names, plus `line`) and the flags of every row of one file."""
+    """The typed rows (accepted names, plus `line`) and the flags of every row of one file.
+
+    With `unique=False` the unique key is left out: the caller checks it over all pieces of a
+    file read in pieces (it comes last, among the rows that pass every other rule)."""
     d = declaration
     gm = gemeente_digits(gemeente)
     period = period_bounds(d.period, period_label)
@@ -464,11 +507,8 @@ def split_rows(
         index=frame.index,
     )
     out[LINE_COLUMN] = frame[LINE_COLUMN]
-    if d.unique is not None:
-        keys = list(d.unique.keys)
-        delivered = [c.name for c in d.columns if c.accepted in keys]
-        column = delivered[0] if len(keys) == 1 else None
-        _unique(flags, out, keys, d.unique.what, column)
+    if unique and d.unique is not None:
+        _unique(flags, out, list(d.unique.keys), d.unique.what, unique_column(d))
     return out, flags
 
 

@@ -5,8 +5,10 @@ One factory makes them all, so a new delivery source is one more declaration.
 An unreadable delivery fails the run with a message naming the file and the problem: the
 published warehouse stays as it was until the municipality delivers a usable file."""
 
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from dagster import (
     AssetCheckResult,
@@ -20,16 +22,20 @@ from dagster import (
 )
 
 from checks.deliveries import DECLARATIONS, declaration
+from checks.gx import sample_positions
 from checks.municipal import ACCEPTED_COLUMNS, municipal_suite, shrink_outcomes, split_delivery
 from checks.quarantine import QUARANTINE_COLUMNS, public_quarantines
 from pipelines.assetkit import catalog_metadata, check_result, markdown_table
 from pipelines.resources import WijkmonitorSettings
+from pipelines.versions import cache_dir
 from sources.config import DELIVERY_SOURCES
-from sources.delivery import DeliveryFile, find_deliveries, read_delivery
+from sources.delivery import DeliveryFile, find_deliveries, open_delivery
 from sources.retention import apply_retention
+from sources.rowfiles import ROWS_DIR, ParquetRows, RowWriter
 from transforms.geocode import buurt_polygons, crosswalk_frame, place
 from transforms.indicators import combine_years
 from transforms.municipal import delivered_facts, municipal_indicator_facts, sources_of
+from warehouse.stores import private_dir
 
 
 def delivery_assets(source: str):
@@ -62,7 +68,7 @@ def delivery_assets(source: str):
 
         def delivered(path: Path) -> DeliveryFile:  # unreadable: names the file
             if path not in cache:
-                cache[path] = read_delivery(path, source)
+                cache[path] = open_delivery(path, source)
             return cache[path]
 
         found = find_deliveries(
@@ -125,8 +131,11 @@ def delivery_assets(source: str):
         "quarantined rows (file, line, reason).",
     )
     def checked(settings: WijkmonitorSettings, delivered):
-        gemeente = settings.load().gemeente
-        splits = [split_delivery(d, gemeente) for d in delivered["files"]]
+        config = settings.load()
+        # The accepted rows go to Parquet in the restricted cache, file by file.
+        folder = rows_folder(config, source)
+        splits = [split_delivery(d, config.gemeente, folder) for d in delivered["files"]]
+        keep_only(folder, [s.accepted_file for s in splits])
         summary = pd.DataFrame(
             [
                 {
@@ -151,9 +160,10 @@ def delivery_assets(source: str):
                 "rows_accepted": int(summary["accepted"].sum()),
                 "preview": MetadataValue.md(markdown_table(summary, 15)),
                 **catalog_metadata(
-                    pd.concat([s.accepted for s in splits], ignore_index=True)
+                    splits[0].accepted_empty()
                     if splits
                     else pd.DataFrame(columns=ACCEPTED_COLUMNS[source]),
+                    rows=int(summary["accepted"].sum()),
                     quarantined=int(summary["quarantined"].sum()),
                 ),
             },
@@ -169,11 +179,44 @@ def delivery_assets(source: str):
         splits = value["splits"]
         if not splits:
             return check_result(source, [])
-        accepted = pd.concat([s.accepted for s in splits], ignore_index=True)
-        where = [str(f) for s in splits for f in [s.path.name] * len(s.accepted)]
+        accepted, where = gx_sample(splits)
         return check_result(source, [municipal_suite(source, accepted, where)])
 
     return files, checked, expectations
+
+
+def rows_folder(config, name: str) -> Path:
+    """The owner-only folder of the Parquet rows of `name` in the restricted cache."""
+    root = config.paths.restricted
+    return private_dir(cache_dir(config.paths) / ROWS_DIR / name, root=root)
+
+
+def keep_only(folder: Path, paths) -> None:
+    """Remove the row files in `folder` that no output refers to any more (earlier
+    deliveries): the restricted cache holds person rows only while a build needs them."""
+    wanted = {Path(p).name for p in paths if p is not None}
+    for p in folder.glob("*.parquet"):
+        if p.name not in wanted:
+            p.unlink(missing_ok=True)
+
+
+def gx_sample(splits) -> tuple[pd.DataFrame, list[str]]:
+    """The accepted rows of all files stacked, as far as `run_suite` validates them (its
+    evenly spread sample of a large stack), read from the files batch by batch; and the file
+    name of each row."""
+    total = sum(s.rows_accepted for s in splits)
+    wanted = sample_positions(total)
+    frames, where, offset = [], [], 0
+    for s in splits:
+        for batch in s.accepted_batches():
+            lo = np.searchsorted(wanted, offset)
+            hi = np.searchsorted(wanted, offset + len(batch))
+            if hi > lo:
+                frames.append(batch.iloc[wanted[lo:hi] - offset])
+                where += [s.path.name] * int(hi - lo)
+            offset += len(batch)
+    frame = pd.concat(frames, ignore_index=True) if frames else splits[0].accepted_empty()
+    return frame, where
 
 
 def redelivery_check(source: str, files):
@@ -220,6 +263,41 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
+@dataclass
+class _Placed:
+    rows: ParquetRows  # the placed rows of every file
+    count: int
+    quarantine: pd.DataFrame | None  # the rows that could not be placed (None: no such row)
+
+
+def _place_batches(splits, d, polygons, crosswalk, config) -> _Placed | None:
+    """Place the accepted rows of every file of a source, batch by batch, into one Parquet
+    file in the restricted cache (None when no file has an accepted row)."""
+    if not any(s.rows_accepted for s in splits):
+        return None
+    writer = RowWriter(rows_folder(config, "placed") / f"{d.source}.parquet")
+    quarantines = []
+    try:
+        for s in splits:
+            for batch in s.accepted_batches():
+                placement = place(
+                    batch,
+                    year_column=d.placement.year_column,
+                    polygons=polygons,
+                    crosswalk=crosswalk,
+                    gemeente=config.gemeente,
+                )
+                writer.add(placement.placed)
+                if len(placement.quarantine):
+                    quarantines.append(placement.quarantine)
+                del placement, batch
+        path = writer.finish()
+    except BaseException:
+        writer.discard()
+        raise
+    return _Placed(ParquetRows((path,)), writer.rows, _concat(quarantines))
+
+
 @asset(
     group_name="transforms",
     description="Municipal deliveries placed in buurten (address through the CBS crosswalk, or "
@@ -248,24 +326,28 @@ def municipal_indicator_facts_table(
     for source, value in checked.items():
         d = DECLARATIONS[source]
         splits = value["splits"]
-        accepted = _concat([s.accepted for s in splits])
         geo_q = pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
-        if d.placement is not None and accepted is not None:
-            placement = place(
-                accepted,
-                year_column=d.placement.year_column,
-                polygons=polygons,
-                crosswalk=crosswalk,
-                gemeente=config.gemeente,
-            )
-            geo_q = placement.quarantine
-            kept = placement.placed
+        if d.placement is not None:
+            # Placed batch by batch (each row on its own) into a Parquet file: a large
+            # delivery is never held whole; the facts SQL and the restricted store read it.
+            placed = _place_batches(splits, d, polygons, crosswalk, config)
+            if placed is None:
+                rows[source], raw[source] = None, pd.DataFrame()
+            else:
+                rows[source] = placed.rows
+                geo_q = placed.quarantine if placed.quarantine is not None else geo_q
+                raw[source] = (
+                    ParquetRows(placed.rows.paths, d.raw_columns)
+                    if placed.count
+                    else pd.DataFrame()
+                )
         else:
+            accepted = _concat([s.accepted for s in splits])
             kept = accepted if accepted is not None else pd.DataFrame(columns=["file"])
-        rows[source] = kept if accepted is not None else None
-        if d.own_gemeente_column and accepted is not None:
-            kept = accepted[accepted[d.own_gemeente_column] == config.gemeente]
-        raw[source] = kept[list(d.raw_columns)] if len(kept) else pd.DataFrame()
+            rows[source] = kept if accepted is not None else None
+            if d.own_gemeente_column and accepted is not None:
+                kept = accepted[accepted[d.own_gemeente_column] == config.gemeente]
+            raw[source] = kept[list(d.raw_columns)] if len(kept) else pd.DataFrame()
         contract_q = _concat([s.quarantine for s in splits])
         both = _concat([q for q in (contract_q, geo_q) if q is not None])
         quarantine[source] = (

@@ -17,6 +17,7 @@ from pipelines.resources import DEFAULT_CONFIG
 from pipelines.versions import cache_dir
 from sources.config import Config, load_config
 from sources.errors import BuildFault
+from sources.rowfiles import ROWS_DIR
 from warehouse.housekeeping import remove_leftovers
 from warehouse.stores import private_dir, reconcile_stores
 
@@ -62,9 +63,12 @@ class AtomicPickleIOManager(ConfigurableIOManager):
 
 
 def housekeeping_folders(config: Config) -> list[Path]:
-    """Where builds write temporary files: the warehouse folder, the output cache and the
-    restricted store (once the config has one); warehouse.housekeeping cleans these."""
-    return [config.paths.warehouse.parent, config.paths.restricted, cache_dir(config.paths)]
+    """Where builds write temporary files: the warehouse folder, the output cache (and its
+    folders of row files) and the restricted store (once the config has one);
+    warehouse.housekeeping cleans these."""
+    cache = cache_dir(config.paths)
+    rows = sorted(p for p in (cache / ROWS_DIR).glob("*") if p.is_dir())
+    return [config.paths.warehouse.parent, config.paths.restricted, cache, *rows]
 
 
 def clean_up_after_crashes(config: Config) -> list[str]:

@@ -1,9 +1,11 @@
 """`wijkmonitor validate` for the municipality's deliveries: the contract and, for files with
 addresses or points, placing them in buurten with the boundaries and the postcode crosswalk of
-the configured landing folder, as a build would. Nothing is written anywhere."""
+the configured landing folder, as a build would. Nothing is kept: the accepted rows wait in a
+temporary owner-only folder in the restricted store's folder while they are placed."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -13,10 +15,11 @@ from checks.municipal import EMPTY_DELIVERY, split_delivery
 from checks.quarantine import problems
 from checks.report import ValidationReport
 from sources.config import Config
-from sources.delivery import find_deliveries, read_delivery
+from sources.delivery import find_deliveries, open_delivery, read_delivery
 from sources.errors import UnreadableInput
 from sources.kaart import read_kaart_folder
 from transforms.geocode import buurt_polygons, crosswalk_frame, place
+from warehouse.stores import private_dir
 
 # The sources whose rows are the postcode + huisnummer -> buurt crosswalk.
 CROSSWALK_SOURCES = tuple(s for s, d in DECLARATIONS.items() if d.crosswalk)
@@ -47,8 +50,16 @@ def validate_delivery(path: Path, source: str, config: Config) -> ValidationRepo
     per quarantined row (its line number in the file, the column, the reason and the
     offending value: the operator owns the file, so may see it; the published quarantine
     tables do not get it)."""
+    # The accepted rows wait in an owner-only folder of the restricted store's folder while
+    # they are placed (a large delivery is never held whole); it is gone afterwards.
+    root = private_dir(config.paths.restricted)
+    with tempfile.TemporaryDirectory(prefix=".validate-", dir=root) as folder:
+        return _validate(path, source, config, Path(folder))
+
+
+def _validate(path: Path, source: str, config: Config, folder: Path) -> ValidationReport:
     try:
-        checked = split_delivery(read_delivery(path, source), config.gemeente)
+        checked = split_delivery(open_delivery(path, source), config.gemeente, folder)
     except UnreadableInput as exc:
         return ValidationReport.rejected(source, exc)
     quarantine = checked.quarantine
@@ -60,9 +71,9 @@ def validate_delivery(path: Path, source: str, config: Config) -> ValidationRepo
         # placed in slices, a large delivery's placed rows are never all held at once.
         quarantines = [quarantine]
         accepted = 0
-        for start in range(0, checked.rows_accepted, PLACE_SLICE):
+        for batch in checked.accepted_batches(PLACE_SLICE):
             placement = place(
-                checked.accepted.iloc[start : start + PLACE_SLICE],
+                batch,
                 year_column=placement_rule.year_column,
                 polygons=polygons,
                 crosswalk=crosswalk,
@@ -70,7 +81,7 @@ def validate_delivery(path: Path, source: str, config: Config) -> ValidationRepo
             )
             accepted += placement.rows_placed
             quarantines.append(placement.quarantine)
-            del placement
+            del placement, batch
         quarantine = pd.concat(quarantines, ignore_index=True)
     report = ValidationReport.counted(
         source,

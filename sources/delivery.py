@@ -76,11 +76,25 @@ class DeliveryFile:
     format: str  # 'csv' | 'xlsx'
     encoding: str | None  # 'utf-8', 'utf-8-sig', 'cp1252' (None for xlsx)
     separator: str | None  # ';' or ',' (None for xlsx)
-    frame: pd.DataFrame
+    # The rows, or None for a file opened with `open_delivery`: its rows are read again, in
+    # pieces, by `frames`; a large delivery is then never held whole.
+    frame: pd.DataFrame | None
+    rows: int | None = None  # the number of rows (set by open_delivery)
 
     @property
     def rows_read(self) -> int:
-        return len(self.frame)
+        return len(self.frame) if self.frame is not None else int(self.rows or 0)
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        """The rows in pieces (see `CHUNK_BYTES`): the frame itself when it was read whole,
+        else the file read again, which must still be the file that was opened."""
+        if self.frame is not None:
+            yield self.frame
+            return
+        reading = _read(self.path, self.source)
+        if reading.sha256 != self.sha256:
+            raise UnreadableInput(self.path, "the file changed while the build was reading it")
+        yield from reading.frames
 
 
 @dataclass(frozen=True)
@@ -331,6 +345,72 @@ def read_delivery(path: Path, source: str) -> DeliveryFile:
 
     A CSV file is read in pieces of about `CHUNK_BYTES` (see `_scan_csv`), so that reading
     a large delivery costs little more than the frame it gives."""
+    reading = _read(path, source)
+    if reading.tables is None:
+        frame = next(reading.frames)
+    else:
+        frame = _frame_from_tables(list(reading.tables), reading.header)
+    return reading.delivery(frame, len(frame))
+
+
+def open_delivery(path: Path, source: str) -> DeliveryFile:
+    """A delivery file checked as `read_delivery` checks it and its rows counted, without
+    keeping them: `DeliveryFile.frames` reads them again, piece by piece. Raises
+    UnreadableInput as `read_delivery` does."""
+    reading = _read(path, source)
+    rows = 0
+    for piece in reading.frames:
+        rows += len(piece)
+        del piece
+    return reading.delivery(None, rows)
+
+
+@dataclass
+class _Reading:
+    """A delivery file whose header is checked; its rows follow in `frames` (pieces)."""
+
+    source: str
+    path: Path
+    period: str
+    sha256: str
+    format: str
+    encoding: str | None
+    separator: str | None
+    header: list[str]
+    whole: pd.DataFrame | None  # the rows of a file read whole (quoted CSV, XLSX)
+    tables: Iterator[pa.Table] | None  # else the rows' pieces (`_simple_pieces`)
+
+    @property
+    def frames(self) -> Iterator[pd.DataFrame]:
+        """The rows as frames: at least one, empty for a file without rows."""
+        if self.tables is None:
+            yield self.whole
+            return
+        empty = True
+        for table in self.tables:
+            empty = False
+            yield _frame_from_tables([table], self.header)
+        if empty:
+            yield _frame_from_tables([], self.header)
+
+    def delivery(self, frame: pd.DataFrame | None, rows: int) -> DeliveryFile:
+        return DeliveryFile(
+            source=self.source,
+            path=self.path,
+            period=self.period,
+            sha256=self.sha256,
+            format=self.format,
+            encoding=self.encoding,
+            separator=self.separator,
+            frame=frame,
+            rows=rows,
+        )
+
+
+def _read(path: Path, source: str) -> _Reading:
+    """Check a delivery's bytes and header; its rows come in pieces from `frames` (a CSV
+    without quotes and bare CRs: one piece per `CHUNK_BYTES` of text; any other file: one
+    piece). A problem found in the rows (a truncated last line) raises while they are read."""
     _check_source(source)
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
@@ -344,15 +424,18 @@ def read_delivery(path: Path, source: str) -> DeliveryFile:
         frame, years = _read_xlsx(path, data, source)
         del data
         encoding = separator = None
+        header, tables = _header_of(frame), None
     else:
         scan = _scan_csv(path)
         sha, encoding = scan.sha256, scan.encoding
         if scan.simple:
-            frame, years, separator = _read_simple_csv(path, encoding, source)
+            header, years, separator, tables = _read_simple_csv(path, encoding, source)
+            frame = None
         else:
             text, encoding = _decode(path, _read_bytes(path))
             frame, years, separator = _read_csv_text(path, text, source)
             del text
+            header, tables = _header_of(frame), None
     if declaration(source).period != "header_year":
         period = delivery_period(path, source)
     elif years:
@@ -364,16 +447,11 @@ def read_delivery(path: Path, source: str) -> DeliveryFile:
                 path, "no year in the header (Buurt<jaar>) nor in the file name of this pc6 file"
             )
         period = m.group(1)
-    return DeliveryFile(
-        source=source,
-        path=path,
-        period=period,
-        sha256=sha,
-        format=fmt,
-        encoding=encoding,
-        separator=separator,
-        frame=frame,
-    )
+    return _Reading(source, path, period, sha, fmt, encoding, separator, header, frame, tables)
+
+
+def _header_of(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c not in (LINE_COLUMN, FIELDS_COLUMN)]
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -489,9 +567,12 @@ def _control_check(path: Path, text: str) -> None:
         raise UnreadableInput(path, "binary file: too many control characters for CSV text")
 
 
-def _read_simple_csv(path: Path, encoding: str, source: str) -> tuple[pd.DataFrame, set[int], str]:
-    """A CSV without quotes and without bare CRs, split piece by piece with Arrow: the same
-    frame as `_read_csv_text` gives, without the whole text or its copies in memory."""
+def _read_simple_csv(
+    path: Path, encoding: str, source: str
+) -> tuple[list[str], set[int], str, Iterator[pa.Table]]:
+    """A CSV without quotes and without bare CRs, split piece by piece with Arrow: the header
+    (checked), its years, the separator, and the rows as Arrow tables, one per piece (together
+    the frame `_read_csv_text` gives), without the whole text or its copies in memory."""
     pieces = _text_chunks(path, encoding)
     text = ""
     for piece in pieces:
@@ -515,31 +596,40 @@ def _read_simple_csv(path: Path, encoding: str, source: str) -> tuple[pd.DataFra
     _check_header(path, source, header, f"the first line (line {header_line_no})")
     if len(years) > 1:
         raise UnreadableInput(path, f"header columns of different years: {sorted(years)}")
+    return header, years, sep, _simple_pieces(path, header, sep, header_line_no + 1, data, pieces)
+
+
+def _simple_pieces(
+    path: Path, header: list[str], sep: str, next_line: int, data: str, pieces: Iterator[str]
+) -> Iterator[pa.Table]:
+    """The tables of `_read_simple_csv`: one per piece of text with rows (columns c0.., `line`,
+    `_fields`; see `_split_lines`)."""
     width = len(header)
-    tables: list[pa.Table] = []
-    next_line = header_line_no + 1
     ends_with_newline = True
+    last: pa.Table | None = None
     while True:
         if data:
             ends_with_newline = data.endswith("\n")
             table, lines = _split_lines(data, sep, next_line, width)
             next_line += lines
             if table.num_rows:
-                tables.append(table)
+                if last is not None:
+                    yield last
+                last = table
         data = next(pieces, None)
         if data is None:
             break
-    if tables:
-        last = tables[-1].slice(tables[-1].num_rows - 1)
-        fields = last.column(FIELDS_COLUMN)[0].as_py()
+    if last is not None:
+        end = last.slice(last.num_rows - 1)
+        fields = end.column(FIELDS_COLUMN)[0].as_py()
         if not ends_with_newline and fields < width:
-            line = last.column(LINE_COLUMN)[0].as_py()
+            line = end.column(LINE_COLUMN)[0].as_py()
             raise UnreadableInput(
                 path,
                 f"truncated file: the last line ({line}) has {fields} of {width} fields and no "
                 "line ending",
             )
-    return _frame_from_tables(tables, header), years, sep
+        yield last
 
 
 def _split_lines(text: str, sep: str, first_line: int, width: int) -> tuple[pa.Table, int]:

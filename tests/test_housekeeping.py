@@ -79,6 +79,8 @@ def test_leftovers_of_dead_builds_go_those_of_live_ones_stay(tmp_path):
     cache.mkdir()
     restricted = tmp_path / "restricted"
     restricted.mkdir()
+    rows = cache / "rows" / "uitkeringen"  # sources.rowfiles: person rows in Parquet
+    rows.mkdir(parents=True)
     run = "0b6e5c1e-4f7a-4d57-9a57-3f1e8f0c2a11"
     leftovers = [
         tmp_path / f".warehouse.duckdb.tmp-{dead}-{run}",
@@ -86,6 +88,7 @@ def test_leftovers_of_dead_builds_go_those_of_live_ones_stay(tmp_path):
         tmp_path / f".warehouse.duckdb.previous-{dead}-{run}",
         cache / f".uitkeringen_files.pickle.{dead}.tmp",
         restricted / f".restricted.duckdb.tmp-{dead}-{run}.wal",
+        rows / f".uitkeringen_2024-12.csv.0123.GM1916.parquet.{dead}.tmp",
     ]
     spill = tmp_path / f".warehouse.duckdb.tmp-{dead}-{run}.tmp"
     spill.mkdir()
@@ -97,10 +100,12 @@ def test_leftovers_of_dead_builds_go_those_of_live_ones_stay(tmp_path):
         cache / "uitkeringen_files.pickle",
         cache / f".uitkeringen_files.pickle.{alive}.tmp",
         restricted / "restricted.duckdb",
+        rows / "uitkeringen_2024-12.csv.0123.GM1916.parquet",
+        rows / f".uitkeringen_2024-12.csv.0123.GM1916.parquet.{alive}.tmp",
     ]
     for p in leftovers + kept:
         p.write_bytes(b"x" * 10)
-    removed = remove_leftovers([tmp_path, cache, restricted, tmp_path / "missing"])
+    removed = remove_leftovers([tmp_path, cache, restricted, rows, tmp_path / "missing"])
     assert sorted(removed) == sorted([*leftovers, spill])
     assert all(p.exists() for p in kept)
     assert not any(p.exists() for p in [*leftovers, spill])

@@ -583,3 +583,40 @@ def test_validate_rejects_an_unreadable_file(tmp_path):
         "rows_quarantined": 0,
         "problems": [{"row": None, "column": None, "reason": "empty file"}],
     }
+
+
+def test_a_file_checked_in_pieces_into_parquet_gives_the_rows_of_the_whole_file(
+    tmp_path, monkeypatch
+):
+    """A large delivery is read, checked and stored piece by piece (issue 15: memory): a key
+    repeated in a later piece is still found, with the line of its first row, and the
+    accepted rows land in an owner-only Parquet file, in line order."""
+    import stat
+
+    import sources.delivery as delivery
+
+    records = [row("verzuim", melding_id=f"M{i}") for i in range(1, 14)]
+    records.append(row("verzuim", melding_id="M1"))  # line 15 repeats line 2
+    records.append(row("verzuim", melding_id="M20", soort_verzuim="ONBEKEND"))  # line 16
+    path = write_delivery(tmp_path, NAMES["verzuim"], "verzuim", records)
+    whole = split_delivery(read_delivery(path, "verzuim"), "GM1916")
+    # About one line per piece: the repeat is in another piece than its first row.
+    monkeypatch.setattr(delivery, "CHUNK_BYTES", 64)
+    opened = delivery.open_delivery(path, "verzuim")
+    assert opened.frame is None and opened.rows_read == 15
+    assert len(list(opened.frames())) > 5
+    folder = tmp_path / "rows"
+    folder.mkdir(mode=0o700)
+    pieces = split_delivery(opened, "GM1916", folder)
+    assert pieces.accepted_frame is None and pieces.accepted_file.parent == folder
+    assert stat.S_IMODE(pieces.accepted_file.stat().st_mode) == 0o600
+    assert list(folder.iterdir()) == [pieces.accepted_file]  # no temporary file left
+    assert reasons(pieces)[15] == ("melding_id", "dubbele melding_id (ook op regel 2)")
+    assert set(reasons(pieces)) == {15, 16}
+    assert (pieces.rows_read, pieces.rows_accepted, pieces.rows_quarantined) == (15, 13, 2)
+    # Lines 2..14 (M1..M13) are accepted, in order, whatever the reading.
+    assert list(pieces.accepted["line"]) == list(range(2, 15))
+    pd.testing.assert_frame_equal(pieces.accepted, whole.accepted)
+    pd.testing.assert_frame_equal(pieces.quarantine, whole.quarantine)
+    batches = list(pieces.accepted_batches(5))
+    assert [len(b) for b in batches] == [5, 5, 3]

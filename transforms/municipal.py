@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from checks.deliveries import DECLARATIONS
 from checks.deliveries.spec import LATEST_DELIVERY_PER_KEY
+from sources.rowfiles import ParquetRows, rows_connection
 from transforms.catalogue import load_catalogue
 from transforms.facts import FACT_COLUMNS
 
@@ -201,12 +202,12 @@ def municipal_indicator_facts(
         "buurten": buurten,
         "own_members": own_members,
     }
-    con = duckdb.connect()
+    con = rows_connection(sources.values())
     try:
         for name, frame in frames.items():
             con.register(name, _input(name, frame))
         for source in DECLARATIONS:
-            con.register(source, _source_input(source, sources.get(source)))
+            _register_source(con, source, sources.get(source))
         con.register("measures", _measure_frame())
         chosen = INDICATORS if indicators is None else tuple(indicators)
         con.register("indicators", _indicator_frame(chosen))
@@ -228,6 +229,22 @@ def _input(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{name}: missing columns {missing}")
     return pd.DataFrame(frame[list(columns)])
+
+
+def _register_source(
+    con: duckdb.DuckDBPyConnection, source: str, rows: pd.DataFrame | ParquetRows | None
+) -> None:
+    """The rows of `source` as the table the SQL reads under the source's name; rows in
+    Parquet files (a large delivery, placed) are read by DuckDB as the query goes."""
+    if isinstance(rows, ParquetRows):
+        d = DECLARATIONS[source]
+        columns = list(source_columns(source))
+        if d.replacement != LATEST_DELIVERY_PER_KEY and set(columns) <= set(rows.columns):
+            chosen = ParquetRows(rows.paths, tuple(columns))
+            con.execute(f'CREATE TEMP VIEW "{source}" AS {chosen.sql()}')
+            return
+        rows = rows.frame()
+    con.register(source, _source_input(source, rows))
 
 
 def _source_input(source: str, frame: pd.DataFrame | None) -> pd.DataFrame:
@@ -329,9 +346,9 @@ def delivered_facts(
             ],
             columns=["indicator_id", "measure"],
         )
-        con = duckdb.connect()
+        con = rows_connection([sources.get(source)])
         try:
-            con.register(source, _source_input(source, sources.get(source)))
+            _register_source(con, source, sources.get(source))
             con.register("deliveries", _input("deliveries", deliveries))
             con.register("own_members", _input("own_members", own_members))
             con.register("indicators", wanted)

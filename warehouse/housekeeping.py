@@ -28,7 +28,9 @@ from pathlib import Path
 _STAGING = re.compile(r"^\..+\.(?:tmp|previous)-(?P<pid>\d+)-[0-9a-f-]+(?:\.wal|\.tmp)?$")
 # Half-written asset outputs of pipelines.io.
 _PICKLE_TMP = re.compile(r"^\..+\.pickle\.(?P<pid>\d+)\.tmp$")
-LEFTOVER_PATTERNS = (_STAGING, _PICKLE_TMP)
+# Half-written row files of sources.rowfiles (in the cache's rows folders).
+_ROWS_TMP = re.compile(r"^\..+\.parquet\.(?P<pid>\d+)\.tmp$")
+LEFTOVER_PATTERNS = (_STAGING, _PICKLE_TMP, _ROWS_TMP)
 
 
 class BuildLocked(RuntimeError):

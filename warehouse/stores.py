@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from checks.deliveries.ddl import restricted_ddl
+from sources.rowfiles import ParquetRows
 from warehouse.build import fsync_dir, fsync_file
 from warehouse.housekeeping import pid_alive
 
@@ -53,7 +54,7 @@ class RestrictedContent:
     """What one build keeps in the restricted store: table name (schema raw) -> rows."""
 
     run_id: str
-    tables: dict[str, pd.DataFrame | pa.Table] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame | pa.Table | ParquetRows] = field(default_factory=dict)
 
 
 def private_dir(path: Path, root: Path | None = None) -> Path:
@@ -116,7 +117,10 @@ def _write_restricted(
                 continue  # nothing of this kind in this build (e.g. no deliveries)
             if name in known and len(frame) == 0:
                 continue
-            con.register("incoming", frame)
+            if isinstance(frame, ParquetRows):  # a large delivery's rows, read as they go
+                con.execute(f"CREATE TEMP VIEW incoming AS {frame.sql()}")
+            else:
+                con.register("incoming", frame)
             try:
                 if name in known:
                     con.execute(f"INSERT INTO raw.{name} BY NAME SELECT * FROM incoming")
@@ -125,7 +129,10 @@ def _write_restricted(
                     comment = FRAME_TABLE_COMMENTS.get(name, _DEFAULT_COMMENT)
                     con.execute(f"COMMENT ON TABLE raw.{name} IS '{comment}'")
             finally:
-                con.unregister("incoming")
+                if isinstance(frame, ParquetRows):
+                    con.execute("DROP VIEW incoming")
+                else:
+                    con.unregister("incoming")
         con.execute("ATTACH ? AS pub (READ_ONLY)", [str(published)])
         try:
             con.execute(UNPROTECTED_SQL.read_text(encoding="utf-8"))
