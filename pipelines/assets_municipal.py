@@ -31,6 +31,7 @@ from pipelines.versions import cache_dir
 from sources.config import DELIVERY_SOURCES
 from sources.delivery import DeliveryFile, find_deliveries, open_delivery
 from sources.retention import apply_retention
+from sources.rowfiles import BATCH_ROWS as PLACE_BATCH
 from sources.rowfiles import ROWS_DIR, ParquetRows, RowWriter
 from transforms.geocode import buurt_polygons, crosswalk_frame, place
 from transforms.indicators import combine_years
@@ -277,20 +278,35 @@ def _place_batches(splits, d, polygons, crosswalk, config) -> _Placed | None:
         return None
     writer = RowWriter(rows_folder(config, "placed") / f"{d.source}.parquet")
     quarantines = []
+
+    def place_some(frames: list[pd.DataFrame]) -> None:
+        placement = place(
+            pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0],
+            year_column=d.placement.year_column,
+            polygons=polygons,
+            crosswalk=crosswalk,
+            gemeente=config.gemeente,
+        )
+        writer.add(placement.placed)
+        if len(placement.quarantine):
+            quarantines.append(placement.quarantine)
+
     try:
+        # Small files (the usual monthly delivery) are placed together, up to PLACE_BATCH
+        # rows at a time: placing has a fixed cost per call; the batch bounds the memory.
+        pending: list[pd.DataFrame] = []
+        held = 0
         for s in splits:
             for batch in s.accepted_batches():
-                placement = place(
-                    batch,
-                    year_column=d.placement.year_column,
-                    polygons=polygons,
-                    crosswalk=crosswalk,
-                    gemeente=config.gemeente,
-                )
-                writer.add(placement.placed)
-                if len(placement.quarantine):
-                    quarantines.append(placement.quarantine)
-                del placement, batch
+                if held and held + len(batch) > PLACE_BATCH:
+                    place_some(pending)
+                    pending, held = [], 0
+                pending.append(batch)
+                held += len(batch)
+                del batch
+        if pending:
+            place_some(pending)
+        del pending
         path = writer.finish()
     except BaseException:
         writer.discard()

@@ -561,8 +561,12 @@ def _text_chunks(path: Path, encoding: str) -> Iterator[str]:
         yield chunk[start:].decode(codec)
 
 
+# Control characters other than tab, line feed, form feed and carriage return.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _control_check(path: Path, text: str) -> None:
-    control = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\r\n\x0c")
+    control = len(_CONTROL.findall(text[:65536]))
     if control > max(2, len(text[:65536]) // 100):
         raise UnreadableInput(path, "binary file: too many control characters for CSV text")
 
