@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,6 +128,18 @@ def kerncijfers_queries(gemeente: str) -> list[Query]:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+HASH_CHUNK = 1 << 20  # bytes hashed at a time: a saved page is never held whole to check it
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file, read in chunks (OSError when it cannot be read)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(HASH_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def manifest_entry(name: str, channel: str, url: str, body: bytes) -> dict[str, str]:
@@ -304,7 +318,7 @@ class SavedFile:
     sha256: str
     entity_set: str
     query: str | None
-    rows: int
+    rows: int | None  # None: a figures page checked but not parsed (`read_saved_table`)
 
 
 @dataclass
@@ -318,9 +332,14 @@ class SavedTable:
     table_info: dict[str, Any]
     data_properties: list[dict[str, Any]]
     dimension: list[dict[str, Any]]
-    rows: list[dict[str, Any]]
+    rows: list[dict[str, Any]]  # empty when read with figures=False
     row_files: list[tuple[Path, int]]  # per data row: file and 1-based row within that file
     files: list[SavedFile]
+
+    @property
+    def figure_pages(self) -> list[Path]:
+        """The saved TypedDataSet replies, in the order they were received."""
+        return [f.path for f in self.files if f.entity_set == "TypedDataSet"]
 
     @property
     def modified(self) -> str | None:
@@ -346,9 +365,7 @@ def snapshot_digest(named_hashes: Iterable[tuple[str, str]]) -> str:
 
 def snapshot_sha256(snapshot: Path) -> str:
     """`SavedTable.sha256` of a snapshot folder, without parsing its replies."""
-    return snapshot_digest(
-        (path.name, sha256_bytes(path.read_bytes())) for path, *_ in _page_files(snapshot)
-    )
+    return snapshot_digest((path.name, sha256_file(path)) for path, *_ in _page_files(snapshot))
 
 
 def read_reply(path: Path) -> list[dict[str, Any]]:
@@ -455,6 +472,29 @@ def _read_received(path: Path, expected_sha256: str | None) -> bytes:
     return raw
 
 
+def _check_received(path: Path, expected_sha256: str | None) -> str:
+    """The sha256 of a saved reply, hashed in chunks without holding it, checked against the
+    one recorded when it was received (the same errors as `_read_received`)."""
+    try:
+        digest = sha256_file(path)
+    except OSError as exc:
+        raise SnapshotIntegrityError(path, f"cannot read the file: {exc.strerror}") from exc
+    if expected_sha256 is not None and digest != expected_sha256:
+        _read_received(path, expected_sha256)  # raises, with what is wrong with the reply
+    return digest
+
+
+def check_received(pages: list[tuple[Path, str | None]]) -> list[str]:
+    """`_check_received` of many saved replies, hashed on a few threads (hashlib releases the
+    GIL); the sha256 of each, in order. The first page in order that fails raises."""
+    if len(pages) < 4:
+        return [_check_received(path, digest) for path, digest in pages]
+    workers = min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(_check_received, path, digest) for path, digest in pages]
+        return [f.result() for f in futures]
+
+
 def verify_snapshot(snapshot: Path) -> None:
     """Check that a snapshot folder holds exactly what was received: a manifest, and every
     reply it lists with the sha256 recorded at fetch time. SnapshotIntegrityError otherwise."""
@@ -463,8 +503,7 @@ def verify_snapshot(snapshot: Path) -> None:
         raise SnapshotIntegrityError(
             snapshot, "no manifest.json: not a complete snapshot (the fetch writes it last)"
         )
-    for path, *_, digest in _page_files(snapshot, manifest):
-        _read_received(path, digest)
+    check_received([(path, digest) for path, *_, digest in _page_files(snapshot, manifest)])
 
 
 def usable_snapshot(
@@ -483,9 +522,15 @@ def usable_snapshot(
     return None, refused
 
 
-def read_saved_table(snapshot: Path, table_id: str | None = None) -> SavedTable:
+def read_saved_table(
+    snapshot: Path, table_id: str | None = None, figures: bool = True
+) -> SavedTable:
     """Read every saved reply of a snapshot folder. When the folder has a manifest (every
-    fetched snapshot has), each reply is checked against the sha256 it records."""
+    fetched snapshot has), each reply is checked against the sha256 it records.
+
+    `figures=False`: the TypedDataSet pages are checked (hashed in chunks) but not parsed;
+    `rows` stays empty and a columnar reader takes them from `figure_pages`
+    (`reply_rows_sql`), so a national table never becomes Python objects."""
     manifest = read_manifest(snapshot) or {}
     table_id = table_id or manifest.get("table_id") or snapshot.parent.name
     info: dict[str, Any] = {}
@@ -494,7 +539,15 @@ def read_saved_table(snapshot: Path, table_id: str | None = None) -> SavedTable:
     rows: list[dict[str, Any]] = []
     row_files: list[tuple[Path, int]] = []
     files: list[SavedFile] = []
-    for path, entity_set, query, _page, digest in _page_files(snapshot, manifest or None):
+    pages = _page_files(snapshot, manifest or None)
+    figure_pages = [(p, d) for p, entity_set, *_, d in pages if entity_set == "TypedDataSet"]
+    unparsed = (
+        dict(zip(figure_pages, check_received(figure_pages), strict=True)) if not figures else {}
+    )
+    for path, entity_set, query, _page, digest in pages:
+        if (path, digest) in unparsed:
+            files.append(SavedFile(path, unparsed[(path, digest)], entity_set, query, None))
+            continue
         raw = _read_received(path, digest)
         value = parse_reply(path, raw)
         files.append(SavedFile(path, sha256_bytes(raw), entity_set, query, len(value)))
@@ -523,6 +576,40 @@ def read_saved_table(snapshot: Path, table_id: str | None = None) -> SavedTable:
     )
 
 
+# What `reply_rows_sql` strips from text cells: what Python's str.strip() strips in practice.
+_WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
+
+
+def reply_rows_sql(keys: Sequence[str]) -> str:
+    """DuckDB SQL reading saved replies column-wise: one row per element of each reply's
+    `value` list, straight from the files (read_text + json_extract, in parallel, no Python
+    object per row). Parameter `$pages`: the page paths (as str), checked beforehand
+    (`check_received`). Columns: `page` (0-based position in `$pages`), `line` (1-based row
+    within its reply), `n_rows` (rows of that reply), then per key `k0`, `k1`, ... its cell as
+    JSON: SQL NULL where the row lacks the key, JSON 'null' where it is null. A reply whose
+    `value` is not a list gives no rows (the caller finds its page missing)."""
+    paths = ", ".join("'$." + k.replace("'", "''") + "'" for k in keys)
+    cells = ", ".join(f"f[{i + 1}] AS k{i}" for i in range(len(keys)))
+    return f"""
+        SELECT page, line, n_rows, {cells} FROM (
+            SELECT page, line, n_rows, json_extract(r, [{paths}]) AS f FROM (
+                SELECT page, len(v) AS n_rows, unnest(range(1, len(v) + 1)) AS line,
+                       unnest(v) AS r
+                FROM (SELECT list_position($pages, filename) - 1 AS page,
+                             json_extract(content, '$.value[*]') AS v
+                      FROM read_text($pages))))"""
+
+
+def json_text_sql(cell: str) -> str:
+    """SQL: a JSON cell as the text a reader keeps: a string stripped of its padding, a
+    number as written, NULL for null (what `_strip` in the row readers did per cell)."""
+    return (
+        f"CASE WHEN {cell} IS NULL OR {cell} = 'null' THEN NULL "
+        f"WHEN json_type({cell}) = 'VARCHAR' THEN trim({cell} ->> '$', {_WHITESPACE}) "
+        f"ELSE CAST({cell} AS VARCHAR) END"
+    )
+
+
 def _recorded_sha256(path: Path) -> str | None:
     """The sha256 the manifest next to a saved reply records for it (None: not listed)."""
     manifest = read_manifest(path.parent)
@@ -534,12 +621,27 @@ def _recorded_sha256(path: Path) -> str | None:
 _SUFFIX = re.compile(r"^(?P<stem>.+?)_(?P<n>\d+)$")
 
 
-def read_single_reply(path: Path, table_id: str | None = None) -> SavedTable:
+def read_single_reply(path: Path, table_id: str | None = None, figures: bool = True) -> SavedTable:
     """One saved TypedDataSet reply file on its own (not a whole snapshot), as a SavedTable;
     its table id is the snapshot folder's parent unless given. A reply that the folder's
-    manifest lists is checked against the sha256 it records."""
+    manifest lists is checked against the sha256 it records. `figures=False`: checked, not
+    parsed (as `read_saved_table`)."""
     if not path.exists():
         raise StatLineReadError(path, "no such file")
+    if not figures:
+        digest = _check_received(path, _recorded_sha256(path))
+        return SavedTable(
+            table_id=table_id or path.parent.parent.name,
+            snapshot=path.parent,
+            fetched_at=None,
+            synthetic=False,
+            table_info={},
+            data_properties=[],
+            dimension=[],
+            rows=[],
+            row_files=[],
+            files=[SavedFile(path, digest, "TypedDataSet", None, None)],
+        )
     raw = _read_received(path, _recorded_sha256(path))
     rows = parse_reply(path, raw)
     return SavedTable(
