@@ -23,7 +23,7 @@ from sources.statline import (
     SavedTable,
     StatLineClient,
     StatLineReadError,
-    json_text_sql,
+    diagnose_replies,
     key_stem,
     pad_code,
     parse_reply,
@@ -31,6 +31,7 @@ from sources.statline import (
     read_single_reply,
     reply_rows_sql,
     resolve_table,
+    strip_sql,
 )
 
 SOURCE = "politie"
@@ -119,7 +120,7 @@ class PoliceTable:
             ).df()
         finally:
             con.close()
-        frame["count"] = [None if c is None else json.loads(c) for c in frame["count"]]
+        frame["count"] = [None if pd.isna(c) else json.loads(c) for c in frame["count"]]
         return frame.astype(
             {"file": "string", "line": "int64", "crime_code": "string", "area_code": "string",
              "period": "string", "count": object}
@@ -224,9 +225,10 @@ def load_police_rows(
     `police_read`: page (0-based, into `table.pages`), line (1-based within its page),
     crime_code, area_code, period (text, padding stripped), count (the cell as JSON),
     area_ok (a well-formed area code), out_of_scope. With `gemeente`, the rows of another
-    gemeente's well-formed area codes are only counted: `police_read` keeps one row of each
-    page for them (flagged out_of_scope) so that its row count survives. StatLineReadError
-    (naming the file) when a page is not a usable reply or a row lacks one of the keys."""
+    gemeente's well-formed area codes are only counted: `police_read` keeps the first row of
+    each page for them (flagged out_of_scope), so that every page's row count survives.
+    StatLineReadError (naming the file) when a page is not a usable reply or a row lacks one
+    of the keys."""
     pages = table.pages
     keys = [CRIME_KEY, AREA_KEY, PERIOD_KEY, table.count_key or COUNT_STEM]
     if gemeente:
@@ -234,42 +236,26 @@ def load_police_rows(
         params = {"digits": gemeente[2:]}
     else:
         out_of_scope, params = "false", {}
+    rows = reply_rows_sql(dict(zip(keys, ["VARCHAR", "VARCHAR", "VARCHAR", "JSON"], strict=True)))
     sql = f"""
         CREATE OR REPLACE TEMP TABLE police_read AS
         WITH cells AS (
-            SELECT page, line, n_rows, [k0 IS NULL, k1 IS NULL, k2 IS NULL, k3 IS NULL] AS lacks,
-                   {json_text_sql("k0")} AS crime_code, {json_text_sql("k1")} AS area_code,
-                   {json_text_sql("k2")} AS period, k3 AS count
-            FROM ({reply_rows_sql(keys)})),
+            SELECT page, line, n_rows, k0, {strip_sql("k1")} AS area_code, k2, k3 FROM ({rows})),
         judged AS (
             SELECT *, coalesce(regexp_full_match(area_code, $area_re), false) AS area_ok
             FROM cells),
         scoped AS (SELECT *, coalesce({out_of_scope}, false) AS out_of_scope FROM judged)
-        SELECT * FROM scoped WHERE NOT out_of_scope OR line = 1 OR list_bool_or(lacks)"""
+        SELECT page, line, n_rows, {strip_sql("k0")} AS crime_code, area_code,
+               {strip_sql("k2")} AS period, k3 AS count, area_ok, out_of_scope
+        FROM scoped WHERE NOT out_of_scope OR line = 1"""
     try:
         con.execute(sql, {"pages": [str(p) for p in pages], "area_re": AREA_CODE.pattern, **params})
     except duckdb.Error as exc:
-        _diagnose(pages)  # raises naming the page that is not a usable reply
+        diagnose_replies(pages, keys)  # raises naming the page and what is wrong with it
         raise StatLineReadError(table.saved.snapshot, f"the replies cannot be read: {exc}") from exc
     read = dict(
         con.execute("SELECT page, any_value(n_rows) FROM police_read GROUP BY page").fetchall()
     )
-    _diagnose([p for i, p in enumerate(pages) if i not in read])  # pages without rows
-    lacking = con.execute(
-        "SELECT page, line, lacks FROM police_read WHERE list_bool_or(lacks) "
-        "ORDER BY page, line LIMIT 1"
-    ).fetchone()
-    if lacking:
-        page, line, lacks = lacking
-        _diagnose([pages[page]])  # 'value' holding something else than objects
-        missing = [k for k, gone in zip(keys, lacks, strict=True) if gone]
-        raise StatLineReadError(pages[page], f"row {line}: required key(s) missing: {missing}")
     total = sum(read.values())
     kept = con.execute("SELECT count(*) FROM police_read WHERE NOT out_of_scope").fetchone()[0]
     return total, total - kept
-
-
-def _diagnose(pages: list[Path]) -> None:
-    """Parse each page with the reply parser, which raises naming the file and the problem."""
-    for page in pages:
-        parse_reply(page, page.read_bytes())

@@ -576,38 +576,44 @@ def read_saved_table(
     )
 
 
-# What `reply_rows_sql` strips from text cells: what Python's str.strip() strips in practice.
-_WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
-
-
-def reply_rows_sql(keys: Sequence[str]) -> str:
+def reply_rows_sql(columns: dict[str, str]) -> str:
     """DuckDB SQL reading saved replies column-wise: one row per element of each reply's
-    `value` list, straight from the files (read_text + json_extract, in parallel, no Python
-    object per row). Parameter `$pages`: the page paths (as str), checked beforehand
-    (`check_received`). Columns: `page` (0-based position in `$pages`), `line` (1-based row
-    within its reply), `n_rows` (rows of that reply), then per key `k0`, `k1`, ... its cell as
-    JSON: SQL NULL where the row lacks the key, JSON 'null' where it is null. A reply whose
-    `value` is not a list gives no rows (the caller finds its page missing)."""
-    paths = ", ".join("'$." + k.replace("'", "''") + "'" for k in keys)
-    cells = ", ".join(f"f[{i + 1}] AS k{i}" for i in range(len(keys)))
+    `value` list, straight from the files (read_text + json_transform_strict, in parallel,
+    no Python object per row). Parameter `$pages`: the page paths (as str), checked
+    beforehand (`check_received`). `columns`: JSON key -> DuckDB type of the cell (`JSON`
+    keeps a cell as written, to judge its type later). Result columns: `page` (0-based
+    position in `$pages`), `line` (1-based row within its reply), `n_rows` (rows of that
+    reply), `k0`, `k1`, ... per key (a reply with no rows gives none).
+
+    Strict: a reply that is not JSON, whose `value` is not a list of objects, or a row that
+    lacks one of the keys, fails the whole query (duckdb.Error); the caller then finds the
+    page and says what is wrong with it (`diagnose_replies`)."""
+    structure = json.dumps({"value": [columns]})
+    cells = ", ".join(
+        f"r[{json.dumps(k)}] AS k{i}".replace('"', "'") for i, k in enumerate(columns)
+    )
     return f"""
         SELECT page, line, n_rows, {cells} FROM (
-            SELECT page, line, n_rows, json_extract(r, [{paths}]) AS f FROM (
-                SELECT page, len(v) AS n_rows, unnest(range(1, len(v) + 1)) AS line,
-                       unnest(v) AS r
-                FROM (SELECT list_position($pages, filename) - 1 AS page,
-                             json_extract(content, '$.value[*]') AS v
-                      FROM read_text($pages))))"""
+            SELECT page, len(v) AS n_rows, unnest(range(1, len(v) + 1)) AS line, unnest(v) AS r
+            FROM (SELECT list_position($pages, filename) - 1 AS page,
+                         json_transform_strict(content, '{structure.replace("'", "''")}').value AS v
+                  FROM read_text($pages)))"""
 
 
-def json_text_sql(cell: str) -> str:
-    """SQL: a JSON cell as the text a reader keeps: a string stripped of its padding, a
-    number as written, NULL for null (what `_strip` in the row readers did per cell)."""
-    return (
-        f"CASE WHEN {cell} IS NULL OR {cell} = 'null' THEN NULL "
-        f"WHEN json_type({cell}) = 'VARCHAR' THEN trim({cell} ->> '$', {_WHITESPACE}) "
-        f"ELSE CAST({cell} AS VARCHAR) END"
-    )
+def strip_sql(cell: str) -> str:
+    """SQL: a text cell without its padding (the whitespace Python's str.strip() strips)."""
+    return f"trim({cell}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))"
+
+
+def diagnose_replies(pages: Iterable[Path], keys: Sequence[str]) -> None:
+    """Find what DuckDB refused in saved replies, with the reply parser: raises
+    StatLineReadError naming the first page that is not a usable reply, or its first row
+    that lacks one of `keys`. Returns when every page is fine."""
+    for page in pages:
+        for line, row in enumerate(parse_reply(page, page.read_bytes()), start=1):
+            missing = [k for k in keys if k not in row]
+            if missing:
+                raise StatLineReadError(page, f"row {line}: required key(s) missing: {missing}")
 
 
 def _recorded_sha256(path: Path) -> str | None:
