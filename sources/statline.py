@@ -601,8 +601,9 @@ def reply_rows_sql(columns: dict[str, str]) -> str:
 
 
 def strip_sql(cell: str) -> str:
-    """SQL: a text cell without its padding (the whitespace Python's str.strip() strips)."""
-    return f"trim({cell}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))"
+    """SQL: a text cell without its padding. StatLine pads keys with spaces; trim() without
+    a character list is several times faster than with one, on tens of millions of cells."""
+    return f"trim({cell})"
 
 
 def diagnose_replies(pages: Iterable[Path], keys: Sequence[str]) -> None:
