@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from sources.config import CbsSettings
+from sources.digests import sha256_file, sha256_files
 from sources.errors import UnreadableInput
 from sources.http import (
     FetchError,
@@ -128,18 +129,6 @@ def kerncijfers_queries(gemeente: str) -> list[Query]:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-HASH_CHUNK = 1 << 20  # bytes hashed at a time: a saved page is never held whole to check it
-
-
-def sha256_file(path: Path) -> str:
-    """The sha256 of a file, read in chunks (OSError when it cannot be read)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(HASH_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def manifest_entry(name: str, channel: str, url: str, body: bytes) -> dict[str, str]:
@@ -364,8 +353,12 @@ def snapshot_digest(named_hashes: Iterable[tuple[str, str]]) -> str:
 
 
 def snapshot_sha256(snapshot: Path) -> str:
-    """`SavedTable.sha256` of a snapshot folder, without parsing its replies."""
-    return snapshot_digest((path.name, sha256_file(path)) for path, *_ in _page_files(snapshot))
+    """`SavedTable.sha256` of a snapshot folder, without parsing its replies: which version
+    of a table is saved (pipelines.versions asks when planning and again when publishing).
+    Digests of unchanged files are remembered (sources.digests); this is not the integrity
+    check, which every read does (`check_received`). OSError when a page cannot be read."""
+    pages = [path for path, *_ in _page_files(snapshot)]
+    return snapshot_digest(zip([p.name for p in pages], sha256_files(pages), strict=True))
 
 
 def read_reply(path: Path) -> list[dict[str, Any]]:
