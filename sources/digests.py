@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -31,9 +32,17 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _identity(path: Path) -> str:
+# A file changed less than this before it is hashed is not remembered: timestamps are
+# coarse (a few ms), so a write right after hashing could leave them as they were (git calls
+# such entries "racily clean" and does the same).
+SETTLED_NS = 1_000_000_000
+
+
+def _identity(path: Path) -> tuple[str, int]:
+    """(identity, ns since its last change)."""
     st = path.stat()
-    return f"{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino}"
+    ident = f"{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino}"
+    return ident, time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns)
 
 
 def sha256_files(paths: Iterable[Path]) -> list[str]:
@@ -41,11 +50,15 @@ def sha256_files(paths: Iterable[Path]) -> list[str]:
     a few threads (hashlib releases the GIL). OSError when a file cannot be read."""
     paths = list(paths)
     ids = [_identity(p) for p in paths]
-    todo = {i: p for i, p in zip(ids, paths, strict=True) if i not in _DIGESTS}
+    todo = [(i, p) for (i, _), p in zip(ids, paths, strict=True) if i not in _DIGESTS]
+    hashed = {}
     if todo:
         with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
-            _DIGESTS.update(zip(todo, pool.map(sha256_file, todo.values()), strict=True))
-    return [_DIGESTS[i] for i in ids]
+            hashed = dict(
+                zip([i for i, _ in todo], pool.map(sha256_file, [p for _, p in todo]), strict=True)
+            )
+    _DIGESTS.update((i, hashed[i]) for i, age in ids if i in hashed and age > SETTLED_NS)
+    return [hashed[i] if i in hashed else _DIGESTS[i] for i, _ in ids]
 
 
 @contextmanager
@@ -71,6 +84,6 @@ def remembered(store: Path):
 
 def _still_there(identity: str) -> bool:
     try:
-        return _identity(Path(identity.rsplit("|", 4)[0])) == identity
+        return _identity(Path(identity.rsplit("|", 4)[0]))[0] == identity
     except OSError:
         return False
