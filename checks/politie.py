@@ -14,19 +14,25 @@ Always rows_read = rows_accepted + rows_quarantined (out of scope counted apart)
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+import duckdb
 import pandas as pd
 
 from checks.report import Problem, ValidationReport
 from sources.config import AREA_CODE
 from sources.errors import UnreadableInput
-from sources.politie import AREA_KEY, CRIME_KEY, PERIOD_KEY, PoliceTable, read_politie
+from sources.politie import (
+    AREA_KEY,
+    CRIME_KEY,
+    PERIOD_KEY,
+    PoliceTable,
+    load_police_rows,
+    read_politie,
+)
 
 SOURCE = "politie"
 PERIOD = re.compile(r"^(?P<year>\d{4})(?P<kind>[A-Z]{2})(?P<num>\d{2})$")
@@ -56,141 +62,160 @@ class PolitieSplit:
         return list(self.crime_titles["code"]) if self.codes_checked else None
 
 
-def _count_cell(value: object) -> tuple[float | None, str | None]:
-    """(count, problem): None/NaN is 'not published' and no problem."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None, None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None, f"aantal {value!r} is geen getal"
-    if value < 0:
-        return None, f"negatief aantal ({value})"
-    return float(value), None
+def _quoted(text: str) -> str:
+    """SQL: a text as Python's repr shows it in a reason ('x', or "x" when it holds a ')."""
+    return (
+        f"CASE WHEN contains({text}, chr(39)) AND NOT contains({text}, chr(34)) "
+        f"THEN chr(34) || {text} || chr(34) ELSE chr(39) || {text} || chr(39) END"
+    )
+
+
+# The rules of the module docstring, per row, in SQL over `police_read` (sources.politie):
+# each rule gives its reason or NULL. `$known`: the SoortMisdrijf codes (NULL: not checked);
+# `$names`: the page file names, for the repeat's "al in <file> rij <line>".
+_JUDGE = f"""
+    CREATE OR REPLACE TEMP TABLE police_judged AS
+    WITH r AS (
+        SELECT page, line, area_code, crime_code, period, count, area_ok,
+               json_type(count) AS count_type,
+               CASE WHEN json_type(count) IN ('UBIGINT', 'BIGINT', 'DOUBLE')
+                    THEN CAST(count AS DOUBLE) END AS n,
+               regexp_extract(period, $period_re, ['year', 'kind', 'num']) AS pp
+        FROM police_read WHERE NOT out_of_scope),
+    p AS (
+        SELECT *, pp.kind AS kind, TRY_CAST(pp.year AS BIGINT) AS year,
+               TRY_CAST(pp.num AS BIGINT) AS num,
+               coalesce(pp.kind = 'MM' AND TRY_CAST(pp.num AS BIGINT) BETWEEN 1 AND 12, false)
+                   AS is_month,
+               coalesce(pp.kind = 'JJ' AND TRY_CAST(pp.num AS BIGINT) = 0, false) AS is_year
+        FROM r),
+    reasons AS (
+        SELECT *,
+            CASE WHEN NOT area_ok THEN CASE WHEN area_code IS NULL THEN 'gebiedscode ontbreekt'
+                 ELSE 'onbekende gebiedscode ' || {_quoted("area_code")} END END AS r_area,
+            CASE WHEN $known IS NULL THEN NULL
+                 WHEN crime_code IS NULL THEN 'soort misdrijf ontbreekt'
+                 WHEN NOT list_contains($known, crime_code)
+                 THEN 'onbekende soort misdrijf ' || {_quoted("crime_code")}
+                      || ' (niet in {CRIME_KEY})' END AS r_crime,
+            CASE WHEN is_month OR is_year THEN NULL
+                 WHEN period IS NULL THEN 'periode ontbreekt'
+                 WHEN kind <> '' AND kind NOT IN ('MM', 'JJ')
+                 THEN 'periodesoort ' || kind || ' (' || {_quoted("period")}
+                      || ') niet gebruikt: alleen MM en JJ'
+                 ELSE 'onleesbare periode ' || {_quoted("period")} END AS r_period,
+            CASE WHEN count_type IS NULL OR count_type = 'NULL' OR isnan(n) THEN NULL
+                 WHEN count_type = 'BOOLEAN'
+                 THEN 'aantal ' || CASE WHEN count = 'true' THEN 'True' ELSE 'False' END
+                      || ' is geen getal'
+                 WHEN count_type = 'VARCHAR'
+                 THEN 'aantal ' || {_quoted("(count ->> '$')")} || ' is geen getal'
+                 WHEN n IS NULL THEN 'aantal ' || CAST(count AS VARCHAR) || ' is geen getal'
+                 WHEN isinf(n) THEN 'aantal ' || CASE WHEN n > 0 THEN 'inf' ELSE '-inf' END
+                      || ' is geen getal'
+                 WHEN n < 0 THEN 'negatief aantal (' || CAST(count AS VARCHAR) || ')' END
+                AS r_count
+        FROM p),
+    flagged AS (
+        SELECT *,
+               r_area IS NULL AND r_crime IS NULL AND r_period IS NULL AND r_count IS NULL
+                   AS good,
+               CASE WHEN NOT isnan(n) THEN n END AS value
+        FROM reasons),
+    firsts AS (
+        SELECT page, line,
+               first_value(page) OVER w AS first_page, first_value(line) OVER w AS first_line,
+               first_value(value) OVER w AS first_value
+        FROM flagged WHERE good
+        WINDOW w AS (PARTITION BY area_code, period, crime_code ORDER BY page, line)),
+    repeats AS (
+        SELECT f.*, x.first_page, x.first_line,
+               coalesce((x.first_page, x.first_line) <> (f.page, f.line), false) AS repeat,
+               coalesce(x.first_page <> f.page AND x.first_value IS NOT DISTINCT FROM f.value,
+                        false) AS same_elsewhere
+        FROM flagged f LEFT JOIN firsts x USING (page, line))
+    SELECT * EXCLUDE (same_elsewhere),
+           repeat AND same_elsewhere AS overlap,
+           CASE WHEN repeat AND NOT same_elsewhere
+                THEN 'dubbele rij voor gebied x periode x soort misdrijf (al in '
+                     || $names[first_page + 1] || ' rij ' || first_line || ')' END AS r_dup
+    FROM repeats"""
+
+_COLUMNS = {
+    "r_area": AREA_KEY,
+    "r_crime": CRIME_KEY,
+    "r_period": PERIOD_KEY,
+    "r_count": None,  # the count key of the table
+    "r_dup": f"{AREA_KEY}, {PERIOD_KEY}, {CRIME_KEY}",
+}
 
 
 def split_politie(table: PoliceTable, gemeente: str | None = None) -> PolitieSplit:
-    """Apply the contract; `gemeente` (GM1916) limits the scope to its areas and NL00."""
-    rows = table.rows
+    """Apply the contract; `gemeente` (GM1916) limits the scope to its areas and NL00.
+
+    All in DuckDB over the saved pages (`load_police_rows`): only the rows in scope (a
+    gemeente's share of a national table) ever leave it, as the accepted and quarantined
+    frames."""
     count_col = table.count_key or "GeregistreerdeMisdrijven"
-    area = rows["area_code"]
-    area_ok = area.str.match(AREA_CODE.pattern).fillna(False).astype(bool)
-    if gemeente:
-        in_scope = (area == "NL00") | (area.str[2:6] == gemeente[2:])
-        out_of_scope = area_ok & ~in_scope.fillna(False).astype(bool)
-    else:
-        out_of_scope = pd.Series(False, index=rows.index)
-    r = rows[~out_of_scope.to_numpy()].reset_index(drop=True)
-    area_ok = area_ok[~out_of_scope.to_numpy()].reset_index(drop=True)
-
-    n = len(r)
-    reasons: list[list[str]] = [[] for _ in range(n)]
-    columns: list[list[str]] = [[] for _ in range(n)]
-
-    def flag(i: int, column: str, text: str) -> None:
-        reasons[i].append(text)
-        columns[i].append(column)
-
-    for i, (code, ok) in enumerate(zip(r["area_code"].astype(object), area_ok, strict=True)):
-        if not ok:
-            text = "gebiedscode ontbreekt" if pd.isna(code) else f"onbekende gebiedscode {code!r}"
-            flag(i, AREA_KEY, text)
     titles = table.crime_titles
-    if titles is not None:
-        for i, code in enumerate(r["crime_code"].astype(object)):
-            if pd.isna(code):
-                flag(i, CRIME_KEY, "soort misdrijf ontbreekt")
-            elif code not in titles:
-                flag(i, CRIME_KEY, f"onbekende soort misdrijf {code!r} (niet in {CRIME_KEY})")
-    parts = r["period"].str.extract(PERIOD)
-    year = pd.to_numeric(parts["year"], errors="coerce")
-    num = pd.to_numeric(parts["num"], errors="coerce")
-    is_month = ((parts["kind"] == "MM") & num.between(1, 12)).fillna(False).astype(bool)
-    is_year = ((parts["kind"] == "JJ") & (num == 0)).fillna(False).astype(bool)
-    for i, (raw, kind, usable) in enumerate(
-        zip(
-            r["period"].astype(object),
-            parts["kind"].astype(object),
-            is_month | is_year,
-            strict=True,
-        )
-    ):
-        if usable:
-            continue
-        if pd.isna(raw):
-            flag(i, PERIOD_KEY, "periode ontbreekt")
-        elif isinstance(kind, str) and kind not in ("MM", "JJ"):
-            flag(i, PERIOD_KEY, f"periodesoort {kind} ({raw!r}) niet gebruikt: alleen MM en JJ")
-        else:
-            flag(i, PERIOD_KEY, f"onleesbare periode {raw!r}")
-    counts = [_count_cell(v) for v in r["count"]]
-    for i, (_, problem) in enumerate(counts):
-        if problem:
-            flag(i, count_col, problem)
-
-    # Repeats among the otherwise good rows: the first keeps its place, later ones go. The
-    # same figure in another reply is the overlap of two queries (a server that ignores
-    # $filter answers the gemeente and the national query alike): not counted twice, and
-    # counted out of scope like another gemeente's row. A repeat within one reply, or with
-    # another figure, is quarantined.
-    good = r.loc[np.array([not x for x in reasons], dtype=bool)]
-    key = ["area_code", "period", "crime_code"]
-    overlap = np.zeros(n, dtype=bool)
-    seen: dict[tuple, int] = {}  # key -> row of its first occurrence
-    for i in good.index[good.duplicated(key, keep=False).to_numpy()]:
-        k = tuple(good.loc[i, key])
-        j = seen.setdefault(k, i)
-        if j == i:
-            continue
-        if r.at[j, "file"] != r.at[i, "file"] and counts[i][0] == counts[j][0]:
-            overlap[i] = True
-            continue
-        where = f"{Path(r.at[j, 'file']).name} rij {r.at[j, 'line']}"
-        flag(
-            i,
-            f"{AREA_KEY}, {PERIOD_KEY}, {CRIME_KEY}",
-            f"dubbele rij voor gebied x periode x soort misdrijf (al in {where})",
-        )
-    reason = pd.Series(["; ".join(x) or None for x in reasons], dtype=object)
-    column = pd.Series([", ".join(x) or None for x in columns], dtype=object)
-
-    bad = reason.notna().to_numpy()
-    quarantine = pd.DataFrame(
-        {
-            "file": r["file"][bad].astype(str).to_numpy(),
-            "line": r["line"][bad].astype("int64").to_numpy(),
-            "column": column[bad].astype(str).to_numpy(),
-            "area_code": r["area_code"][bad].astype(object).to_numpy(),
-            "reason": reason[bad].astype(str).to_numpy(),
-        },
-        columns=QUARANTINE_COLUMNS,
+    files = [str(p) for p in table.pages]
+    reasons = ", ".join(_COLUMNS)
+    columns = ", ".join(
+        f"CASE WHEN {r} IS NOT NULL THEN '{c or count_col}' END" for r, c in _COLUMNS.items()
     )
-    ok = ~bad & ~overlap
-    accepted = pd.DataFrame(
-        {
-            "area_code": r["area_code"][ok].astype(str).to_numpy(),
-            "code": r["crime_code"][ok].astype(str).to_numpy(),
-            "period": r["period"][ok].astype(str).to_numpy(),
-            "year": year[ok].astype("int64").to_numpy(),
-            "month": num[ok].where(is_month[ok], 0).astype("int64").to_numpy(),
-            "count": pd.array(
-                [c for (c, _), keep in zip(counts, ok, strict=True) if keep], dtype="Float64"
-            ),
-            "file": r["file"][ok].astype(str).to_numpy(),
-            "line": r["line"][ok].astype("int64").to_numpy(),
-        },
-        columns=ACCEPTED_COLUMNS,
-    ).astype({"area_code": "str", "code": "str", "period": "str", "file": "str"})
+    con = duckdb.connect()
+    try:
+        _, out_of_scope = load_police_rows(con, table, gemeente)
+        con.execute(
+            _JUDGE,
+            {
+                "known": None if titles is None else [c for c in titles if c is not None],
+                "names": [Path(f).name for f in files],
+                "period_re": PERIOD.pattern,
+            },
+        )
+        quarantine = con.execute(
+            f"""SELECT $files[page + 1] AS file, line,
+                       array_to_string(list_filter([{columns}], lambda x: x IS NOT NULL), ', ')
+                           AS "column",
+                       area_code,
+                       array_to_string(list_filter([{reasons}], lambda x: x IS NOT NULL), '; ')
+                           AS reason
+                FROM police_judged WHERE NOT good OR r_dup IS NOT NULL ORDER BY page, line""",
+            {"files": files},
+        ).df()
+        accepted = con.execute(
+            """SELECT area_code, crime_code AS code, period, year,
+                      CASE WHEN is_month THEN num ELSE 0 END AS month, value AS count,
+                      $files[page + 1] AS file, line
+               FROM police_judged WHERE good AND NOT repeat ORDER BY page, line""",
+            {"files": files},
+        ).df()
+        in_scope, overlap = con.execute(
+            "SELECT count(*), count(*) FILTER (overlap) FROM police_judged"
+        ).fetchone()
+    finally:
+        con.close()
+    quarantine = quarantine.astype(
+        {"file": str, "line": "int64", "column": str, "area_code": object, "reason": str}
+    )
+    quarantine["area_code"] = quarantine["area_code"].where(quarantine["area_code"].notna(), None)
+    accepted = accepted.astype(
+        {"area_code": "str", "code": "str", "period": "str", "year": "int64", "month": "int64",
+         "count": "Float64", "file": "str", "line": "int64"}
+    )[ACCEPTED_COLUMNS]  # fmt: skip
     crime_titles = pd.DataFrame(
         sorted((titles or {}).items(), key=lambda kv: kv[0] or ""), columns=["code", "title"]
     )
     return PolitieSplit(
         table_id=table.table_id,
         accepted=accepted,
-        quarantine=quarantine,
+        quarantine=quarantine[QUARANTINE_COLUMNS],
         crime_titles=crime_titles,
         codes_checked=titles is not None,
-        rows_read=len(r) - int(overlap.sum()),
-        rows_accepted=int(ok.sum()),
-        rows_out_of_scope=int(out_of_scope.sum()) + int(overlap.sum()),
+        rows_read=in_scope - overlap,
+        rows_accepted=len(accepted),
+        rows_out_of_scope=out_of_scope + overlap,
     )
 
 

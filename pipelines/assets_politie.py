@@ -51,12 +51,12 @@ def politie_tables(context: AssetExecutionContext, settings: WijkmonitorSettings
             "table": table.table_id,
             "modified": str(table.saved.modified),
             "snapshot": table.saved.snapshot.name,
-            "rows": len(table.rows),
+            # the rows are counted where they are read (politie_checked), not here
+            "figure_pages": len(table.pages),
             "fetched": resolved.fetched,
             "warnings": MetadataValue.json(warnings),
             **catalog_metadata(
                 None,
-                rows=len(table.rows),
                 sha256={f"{table.table_id}/{table.saved.snapshot.name}": table.saved.sha256},
             ),
         },

@@ -244,7 +244,7 @@ def build(
 
     One build at a time per warehouse; each first removes what builds that died left behind.
     Any fault ends in one line naming the file and the cause, and a record in the run log."""
-    from pipelines.io import clean_up_after_crashes
+    from pipelines.cleanup import clean_up_after_crashes
     from warehouse.housekeeping import BuildLocked, build_lock
 
     cfg = _load(config)

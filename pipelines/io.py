@@ -13,13 +13,12 @@ from pathlib import Path
 
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
+from pipelines.cleanup import clean_up_after_crashes, housekeeping_folders  # noqa: F401
 from pipelines.resources import DEFAULT_CONFIG
 from pipelines.versions import cache_dir
-from sources.config import Config, load_config
+from sources.config import load_config
 from sources.errors import BuildFault
-from sources.rowfiles import ROWS_DIR
-from warehouse.housekeeping import remove_leftovers
-from warehouse.stores import private_dir, reconcile_stores
+from warehouse.stores import private_dir
 
 
 class CacheMiss(LookupError):
@@ -60,21 +59,3 @@ class AtomicPickleIOManager(ConfigurableIOManager):
             raise CacheMiss(f"{path}: no stored output of {context.asset_key.to_user_string()}")
         with open(path, "rb") as f:
             return pickle.load(f)
-
-
-def housekeeping_folders(config: Config) -> list[Path]:
-    """Where builds write temporary files: the warehouse folder, the output cache (and its
-    folders of row files) and the restricted store (once the config has one);
-    warehouse.housekeeping cleans these."""
-    cache = cache_dir(config.paths)
-    rows = sorted(p for p in (cache / ROWS_DIR).glob("*") if p.is_dir())
-    return [config.paths.warehouse.parent, config.paths.restricted, cache, *rows]
-
-
-def clean_up_after_crashes(config: Config) -> list[str]:
-    """What builds that died left behind, put right (the restricted store of a build that
-    died between the two publishing renames is put back first) or removed. Run under the
-    build lock, by every build."""
-    notes = reconcile_stores(config.paths.warehouse, config.paths.restricted_store)
-    removed = remove_leftovers(housekeeping_folders(config))
-    return notes + [f"removed a file left by a build that died: {p}" for p in removed]

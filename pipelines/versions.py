@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from sources.config import DELIVERY_SOURCES, Config, Paths
+from sources.digests import remembered, sha256_files
 from sources.http import FetchError
 from sources.retention import sources_past_retention
 from sources.statline import StatLineClient, latest_snapshot, saved_modified, snapshot_sha256
@@ -64,17 +65,14 @@ def cache_dir(paths: Paths) -> Path:
     return paths.restricted / "cache"
 
 
-def file_sha256(path: Path) -> bytes:
-    """The sha256 of a file, read in pieces (a delivery can be hundreds of MB)."""
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").digest()
-
-
 def _sha_files(paths: list[Path], root: Path) -> str:
+    """One digest over the names and bytes of files (each hashed in pieces on a few threads,
+    or remembered while unchanged: sources.digests)."""
     h = hashlib.sha256()
-    for p in sorted(paths):
+    paths = sorted(paths)
+    for p, digest in zip(paths, sha256_files(paths), strict=True):
         h.update(str(p.relative_to(root)).encode())
-        h.update(file_sha256(p))
+        h.update(bytes.fromhex(digest))
     return h.hexdigest()
 
 
@@ -174,6 +172,13 @@ def current_versions(
 ) -> InputVersions:
     """Versions of the snapshots a build will use and of the kaart and delivery folders it
     will read."""
+    with remembered(cache_dir(config.paths) / "landing_digests.json"):
+        return _current_versions(config, snapshots, politie)
+
+
+def _current_versions(
+    config: Config, snapshots: dict[int, Path], politie: Path | None
+) -> InputVersions:
     kaart_root = config.paths.landing / "cbs_kaart"
     landing = config.paths.landing
     return InputVersions(

@@ -29,7 +29,7 @@ import math
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,15 @@ TINY: dict[str, Sizes] = {
     "country": Sizes(wijken=8, persons=0, incidents=0, pupils=0, other_gemeenten=5,
                      police_years=1, municipal=False),
 }  # fmt: skip
+
+
+def country_share(share: float) -> Sizes:
+    """The full country scale with `share` of its other gemeenten (areas and police rows grow
+    with it; all years of police months): to measure how time and memory grow."""
+    if not 0 < share <= 1:
+        raise ValueError(f"country share {share}: must be in (0, 1]")
+    full = SCALES["country"]
+    return replace(full, other_gemeenten=max(1, round(full.other_gemeenten * share)))
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,7 +18,11 @@ indicator subset (bench_floor.py's docstring); a difference stops the benchmark.
 BENCHMARKS.json (one object per scale) and BENCHMARKS.md (ratios, targets, the machine).
 
     python scripts/bench_e2e.py [--quick | --tiny] [--scales demo,large_city,country]
-                                [--work DIR] [--out-dir .]
+                                [--country-share 0.25] [--work DIR] [--out-dir .]
+
+`--country-share F` builds the country scale with F of its other gemeenten (all 8 years of
+police months): a share of the areas and police rows, to see how time and memory grow where
+the whole country does not fit the time at hand.
 """
 
 from __future__ import annotations
@@ -285,11 +289,16 @@ def main(argv: list[str] | None = None) -> dict:
     mode.add_argument("--quick", action="store_true", help="scaled down: under two minutes")
     mode.add_argument("--tiny", action="store_true", help="smallest sizes (the test)")
     parser.add_argument("--scales", default="demo,large_city,country")
+    parser.add_argument("--country-share", type=float, default=None,
+                        help="country scale with this share of the other gemeenten (0-1]")  # fmt: skip
     parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench")
     parser.add_argument("--out-dir", type=Path, default=ROOT)
     args = parser.parse_args(argv)
     sizes = bench_data.TINY if args.tiny else bench_data.QUICK if args.quick else bench_data.SCALES
     meta = machine() | {"mode": "tiny" if args.tiny else "quick" if args.quick else "full"}
+    if args.country_share is not None:
+        sizes = {**sizes, "country": bench_data.country_share(args.country_share)}
+        meta["mode"] += f", country share {args.country_share:g}"
     args.work.mkdir(parents=True, exist_ok=True)
     import_s, _ = timed([PY, "-c", "import pipelines.definitions"])
     print(f"import pipelines.definitions: {import_s:.1f} s", flush=True)

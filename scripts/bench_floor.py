@@ -81,13 +81,24 @@ def floor_duckdb(landing: Path, gemeente: str):
     )
     police = newest_snapshots(landing / "politie")
     if police:
+        # read_text + from_json with the cells' types: on replies of one large object each,
+        # several times faster than read_json's detection (the build reads them so too)
+        pages = f"{police[0]}/TypedDataSet_*.json"
+        count = con.execute(
+            "SELECT list_filter(json_keys(content, '$.value[0]'), "
+            "lambda k: regexp_matches(k, '^GeregistreerdeMisdrijven_\\d+$'))[1] "
+            "FROM read_text($p) LIMIT 1",
+            {"p": pages},
+        ).fetchone()[0]
+        cells = {"WijkenEnBuurten": "VARCHAR", "SoortMisdrijf": "VARCHAR", "Perioden": "VARCHAR",
+                 count: "DOUBLE"}  # fmt: skip
+        structure = json.dumps({"value": [cells]})
         con.execute(
             f"""INSERT INTO facts
-            WITH rows AS (SELECT trim(WijkenEnBuurten) AS area_code, trim(SoortMisdrijf) AS code,
-                                 Perioden AS period, COLUMNS('^GeregistreerdeMisdrijven_\\d+$') AS n
-                          FROM (SELECT unnest(value, recursive := true)
-                                FROM read_json('{police[0]}/TypedDataSet_*.json',
-                                               maximum_object_size=1e9))),
+            WITH rows AS (SELECT trim(r.WijkenEnBuurten) AS area_code, trim(r.SoortMisdrijf) AS code,
+                                 r.Perioden AS period, r.{count} AS n
+                          FROM (SELECT unnest(from_json(content, '{structure}').value) AS r
+                                FROM read_text('{pages}'))),
             yearly AS (SELECT area_code, CAST(substr(period, 1, 4) AS INTEGER) AS period_year,
                               sum(n) AS n
                        FROM rows

@@ -514,3 +514,30 @@ def test_police_indicators_are_the_catalogue_entries_with_their_codes():
     assert {(i.id, i.codes, i.denominator) for i in POLICE_INDICATORS} == {
         (k, codes, den[0]) for k, (codes, den) in police.items()
     }
+
+
+def test_a_row_without_a_key_or_a_reply_without_rows_is_refused_naming_file_and_row(tmp_path):
+    snap = tmp_path / POLICE_TABLE / "20240101T000000Z"
+    snap.mkdir(parents=True)
+    row = {"ID": 0, "SoortMisdrijf": "0.0.0 ", "WijkenEnBuurten": "GM1916    ",
+           "Perioden": "2022MM01", "GeregistreerdeMisdrijven_1": 3}  # fmt: skip
+    lacking = {k: v for k, v in row.items() if k != "Perioden"}
+    write_reply(snap / "TypedDataSet_gemeente_p001.json", [row])
+    write_reply(snap / "TypedDataSet_gemeente_p002.json", [row, row, lacking])
+    with pytest.raises(
+        UnreadableInput, match=r"TypedDataSet_gemeente_p002\.json: row 3: .*\['Perioden'\]"
+    ):
+        split_politie(read_politie(snap), "GM1916")
+    (snap / "TypedDataSet_gemeente_p002.json").write_text('{"value": [1, 2]}', encoding="utf-8")
+    with pytest.raises(UnreadableInput, match=r"p002\.json: 'value' must be a list of objects"):
+        split_politie(read_politie(snap), "GM1916")
+    # A null cell is not a missing key: the count is NA, the area quarantined.
+    write_reply(
+        snap / "TypedDataSet_gemeente_p002.json",
+        [{**row, "GeregistreerdeMisdrijven_1": None, "Perioden": "2022MM02"},
+         {**row, "WijkenEnBuurten": None}],
+    )  # fmt: skip
+    s = split_politie(read_politie(snap), "GM1916")
+    assert (s.rows_read, s.rows_accepted, s.rows_quarantined) == (3, 2, 1)
+    assert s.quarantine.iloc[0]["reason"] == "gebiedscode ontbreekt"
+    assert s.accepted["count"].isna().tolist() == [False, True]

@@ -106,3 +106,30 @@ def test_partial_snapshot_is_never_taken_for_complete(tmp_path):
 )
 def test_key_stem(key, stem):
     assert key_stem(key) == stem
+
+
+def test_version_digests_are_remembered_only_while_a_file_is_unchanged(tmp_path):
+    import hashlib
+    import stat
+    import time
+
+    from sources.digests import SETTLED_NS, remembered, sha256_files
+
+    page, store = tmp_path / "TypedDataSet_p001.json", tmp_path / "digests.json"
+    page.write_bytes(b'{"value": [1]}')
+    time.sleep(SETTLED_NS / 1e9 + 0.1)  # a file changed just now is never remembered
+    with remembered(store):
+        assert sha256_files([page]) == [hashlib.sha256(b'{"value": [1]}').hexdigest()]
+
+    def remembered_for_page() -> list[str]:  # the store may hold other files this process hashed
+        kept = json.loads(store.read_text("utf-8"))
+        return [d for i, d in kept.items() if i.startswith(f"{page}|")]
+
+    assert remembered_for_page() == [hashlib.sha256(b'{"value": [1]}').hexdigest()]
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600
+    page.write_bytes(b'{"value": [2]}')  # the same size: only its ctime tells the change
+    with remembered(store):
+        assert sha256_files([page]) == [hashlib.sha256(b'{"value": [2]}').hexdigest()]
+    assert (
+        json.loads(store.read_text("utf-8")) == {}
+    )  # the old entry is dropped, the new one too recent
