@@ -130,6 +130,7 @@ def test_version_digests_are_remembered_only_while_a_file_is_unchanged(tmp_path)
     page.write_bytes(b'{"value": [2]}')  # the same size: only its ctime tells the change
     with remembered(store):
         assert sha256_files([page]) == [hashlib.sha256(b'{"value": [2]}').hexdigest()]
-    assert (
-        json.loads(store.read_text("utf-8")) == {}
-    )  # the old entry is dropped, the new one too recent
+    # The old entry is dropped; the new one is kept only if the hashing came more than
+    # SETTLED_NS after the write (not on a fast machine, maybe on a loaded one).
+    new = hashlib.sha256(b'{"value": [2]}').hexdigest()
+    assert remembered_for_page() in ([], [new])
