@@ -628,8 +628,8 @@ def read_single_reply(path: Path, table_id: str | None = None, figures: bool = T
     parsed (as `read_saved_table`)."""
     if not path.exists():
         raise StatLineReadError(path, "no such file")
-    if not figures:
-        digest = _check_received(path, _recorded_sha256(path))
+
+    def single(rows: list[dict], file: SavedFile) -> SavedTable:
         return SavedTable(
             table_id=table_id or path.parent.parent.name,
             snapshot=path.parent,
@@ -638,24 +638,17 @@ def read_single_reply(path: Path, table_id: str | None = None, figures: bool = T
             table_info={},
             data_properties=[],
             dimension=[],
-            rows=[],
-            row_files=[],
-            files=[SavedFile(path, digest, "TypedDataSet", None, None)],
+            rows=rows,
+            row_files=[(path, i) for i in range(1, len(rows) + 1)],
+            files=[file],
         )
+
+    if not figures:
+        digest = _check_received(path, _recorded_sha256(path))
+        return single([], SavedFile(path, digest, "TypedDataSet", None, None))
     raw = _read_received(path, _recorded_sha256(path))
     rows = parse_reply(path, raw)
-    return SavedTable(
-        table_id=table_id or path.parent.parent.name,
-        snapshot=path.parent,
-        fetched_at=None,
-        synthetic=False,
-        table_info={},
-        data_properties=[],
-        dimension=[],
-        rows=rows,
-        row_files=[(path, i) for i in range(1, len(rows) + 1)],
-        files=[SavedFile(path, sha256_bytes(raw), "TypedDataSet", None, len(rows))],
-    )
+    return single(rows, SavedFile(path, sha256_bytes(raw), "TypedDataSet", None, len(rows)))
 
 
 def key_stem(key: str) -> str:
