@@ -76,14 +76,15 @@ WHY = {
     "them from the figure cache",
     "build_per_floor": "the floor computes 4 indicators; the build runs every check (row "
     "contract, GX), placement, 34 indicators, disclosure control and two stores",
-    ("large_city", "build_per_floor"): "disclosure control is half of it (~95 s: ~16,000 "
-    "hidden cells on 600 areas, each range pinned by LPs, ~31,000 HiGHS solves), then the row "
-    "contract of 4.3 million benefit rows (~22 s) and placement + facts (~19 s); the floor "
-    "computes 4 indicators with none of this",
+    ("large_city", "build_per_floor"): "disclosure control grows fastest with the areas: at "
+    "full size (600 areas) it is half the build (~16,000 hidden cells, each range pinned by "
+    "LPs: ~31,000 HiGHS solves), then the row contract of 4.3 million benefit rows and "
+    "placement; the floor computes 4 indicators with none of this",
     "pandas_per_build": "the pandas version computes the same 4-indicator subset with no "
     "checks: about as fast as the floor, it cannot be 5x slower than the whole build",
     "peak_rss_mb": "see docs/benchmarks_notes.md",
-    "rerun_per_build": "planning hashes the landing files that changed size or time",
+    "rerun_per_build": "an unchanged rerun has a fixed cost of ~0.8 s (Python, the config, the "
+    "landing files' identities); a build this small is too short for 0.05x",
 }
 
 

@@ -35,6 +35,15 @@ def test_tiny_benchmark_reports_and_floor_equals_warehouse(tmp_path):
     assert doc["_machine"]["cores"] >= 1
     md = (tmp_path / "BENCHMARKS.md").read_text()
     assert "| large_city |" in md and "build <= 3x floor" in md
+    missed = [line for line in md.splitlines() if "| NO (missed" in line]
+    assert missed, md  # a tiny build cannot be within 3x of its floor
+    # scale | target | measured | met | why missed: the last cell says why
+    reasons = [[c.strip() for c in line.strip().strip("|").split("|")][4] for line in missed]
+    assert all(len(r) > 20 for r in reasons), missed
+    # --render writes the same report again from the JSON alone.
+    (tmp_path / "BENCHMARKS.md").unlink()
+    bench_e2e.main(["--render", "--out-dir", str(tmp_path)])
+    assert (tmp_path / "BENCHMARKS.md").read_text() == md
 
     # Worked out here from the delivery itself: persons with a PW benefit running on
     # 31 December 2023 in the December file, in the whole gemeente.
