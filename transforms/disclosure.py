@@ -512,10 +512,17 @@ class _Component:
         self.lo = np.full(len(cells), np.inf)
         self.hi = np.full(len(cells), -np.inf)
         self.solver: highspy.Highs | None = None
-        for point in points:
-            x = np.array([point.get(c, fill.get(c, np.nan)) for c in cells], dtype="float64")
-            if not np.isnan(x).any():
-                self._see(x)
+        if points:
+            # One matrix (points x cells) rather than an array per point: a large group has
+            # thousands of small components, each seeing every known point.
+            xs = np.array(
+                [[point.get(c, fill.get(c, np.nan)) for c in cells] for point in points],
+                dtype="float64",
+            ).reshape(len(points), len(cells))
+            xs = xs[~np.isnan(xs).any(axis=1)]
+            if len(xs):
+                self._see(xs.min(axis=0))
+                self._see(xs.max(axis=0))
 
     def _see(self, x: np.ndarray) -> None:
         np.minimum(self.lo, x, out=self.lo)
