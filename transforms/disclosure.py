@@ -372,6 +372,37 @@ def _system(
     return rows, comps
 
 
+# The same connected set of hidden cells recurs in every round of secondary suppression (only
+# the sets around the newly hidden cell change): its row-space norms are kept, by the cells
+# and the relations among them.
+_ROW_SPACE_CACHE: dict[tuple, np.ndarray] = {}
+_ROW_SPACE_CACHE_SIZE = 20_000
+
+
+def _row_space_norms(cells: tuple, system: tuple) -> np.ndarray:
+    """|projection of e_j on the row space of the relation matrix|^2 for each cell j of one
+    connected set (`system`: per relation the local columns and their coefficients)."""
+    key = (cells, system)
+    found = _ROW_SPACE_CACHE.get(key)
+    if found is not None:
+        return found
+    a = np.zeros((max(1, len(system)), len(cells)))
+    for r, (cols, coefs) in enumerate(system):
+        for c, v in zip(cols, coefs, strict=True):
+            a[r, c] += v
+    # Cell j follows from the published cells iff e_j lies in the row space of `a`. A pivoted
+    # QR of a^T gives an orthonormal basis of that space (several times cheaper than an SVD);
+    # an all-zero matrix has rank 0: nothing can be worked out.
+    q, tri, _ = scipy.linalg.qr(a.T, mode="economic", pivoting=True)
+    d = np.abs(np.diag(tri))
+    rank = int((d > _TOL * max(1.0, float(d.max(initial=0.0)))).sum())
+    norms = (q[:, :rank] ** 2).sum(axis=1)
+    if len(_ROW_SPACE_CACHE) >= _ROW_SPACE_CACHE_SIZE:
+        _ROW_SPACE_CACHE.clear()
+    _ROW_SPACE_CACHE[key] = norms
+    return norms
+
+
 def _null_space_zero(rels: list[Relation], hidden: list, targets: list | None = None) -> list:
     """Of `targets` (default: all hidden cells), those whose value follows from the published
     ones through `rels`: cell j is determined iff every solution of the homogeneous system
@@ -390,17 +421,10 @@ def _null_space_zero(rels: list[Relation], hidden: list, targets: list | None = 
         if key not in nulls:
             members = comps[key]
             local = {g: k for k, g in enumerate(members)}
-            a = np.zeros((max(1, len(rows_of[key])), len(members)))
-            for r, (cols, coefs, _) in enumerate(rows_of[key]):
-                for c, v in zip(cols, coefs, strict=True):
-                    a[r, local[c]] += v
-            # Cell j follows from the published cells iff e_j lies in the row space of `a`.
-            # A pivoted QR of a^T gives an orthonormal basis of that space (several times
-            # cheaper than an SVD); an all-zero matrix has rank 0: nothing can be worked out.
-            q, tri, _ = scipy.linalg.qr(a.T, mode="economic", pivoting=True)
-            d = np.abs(np.diag(tri))
-            rank = int((d > _TOL * max(1.0, float(d.max(initial=0.0)))).sum())
-            nulls[key] = (local, (q[:, :rank] ** 2).sum(axis=1))
+            system = tuple(
+                (tuple(local[c] for c in cols), tuple(coefs)) for cols, coefs, _ in rows_of[key]
+            )
+            nulls[key] = (local, _row_space_norms(tuple(hidden[g] for g in members), system))
         local, inside = nulls[key]
         # |projection of e_j on the row space|^2 is 1 for a determined cell.
         if 1.0 - inside[local[idx[t]]] < 1e-12:
