@@ -55,8 +55,9 @@ from pipelines.assets_politie import (
     politie_quarantine,
     politie_tables,
 )
+from pipelines.cleanup import clean_up_after_crashes
 from pipelines.instance import TRIGGER_TAG, failed_runs
-from pipelines.io import AtomicPickleIOManager, clean_up_after_crashes
+from pipelines.io import AtomicPickleIOManager
 from pipelines.notify import notify_run
 from pipelines.resources import WijkmonitorSettings
 from pipelines.versions import code_version, current_versions, local_versions, published_versions

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
-from pipelines.cleanup import clean_up_after_crashes, housekeeping_folders  # noqa: F401
 from pipelines.resources import DEFAULT_CONFIG
 from pipelines.versions import cache_dir
 from sources.config import load_config
